@@ -1,0 +1,647 @@
+#!/usr/bin/env bash
+# bench/run.sh — loopback benchmark of loadgen against wrk, vegeta and hey.
+#
+# Usage: bench/run.sh [--update-results] [--quick]
+#
+#   --update-results  also replace the "Latest run" section of bench/RESULTS.md
+#   --quick           short smoke run (every duration cut down; numbers are
+#                     not comparable with a full run)
+#
+# Environment: LOADGEN_BIN=path runs that loadgen binary instead of building
+# ./cmd/loadgen.
+#
+# Every request goes to 127.0.0.1. nginx is pinned to CPU 0, the load tools to
+# CPU 1. Each section prints "SKIPPED: reason" instead of aborting the run when
+# a tool is missing or fails. A full run takes about three minutes. The output
+# is written to bench/.work/latest.txt. See bench/README.md.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+WORK=$BENCH/.work
+BIN=$WORK/bin
+NGX=$WORK/nginx
+OUT=$WORK/latest.txt
+
+VEGETA_MOD=github.com/tsenart/vegeta/v12@v12.13.0
+HEY_MOD=github.com/rakyll/hey@latest
+
+NGINX_PORT=18080
+DEMO_PORT=18081
+NGINX_URL=http://127.0.0.1:$NGINX_PORT
+DEMO_URL=http://127.0.0.1:$DEMO_PORT
+SERVER_CPU=0
+CLIENT_CPU=1
+
+# Durations (seconds) and sizes; --quick shrinks them for smoke tests.
+CLOSED_S=10 CLOSED_CONNS=50
+OPEN_S=30 OPEN_RATE=20000
+MEM_S=20 MEM_VUS=10000
+STALL_S=30 STALL_RATE=1000 STALL=1s STALL_EVERY=10s
+
+UPDATE_RESULTS=0
+QUICK=0
+for arg in "$@"; do
+	case $arg in
+	--update-results) UPDATE_RESULTS=1 ;;
+	--quick) QUICK=1 ;;
+	-h | --help)
+		sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		echo "run.sh: unknown argument $arg (try --help)" >&2
+		exit 2
+		;;
+	esac
+done
+if ((QUICK)); then
+	CLOSED_S=3 OPEN_S=5 MEM_S=5 STALL_S=8 STALL_EVERY=3s
+fi
+
+NGINX_PID=
+DEMO_PID=
+LOADGEN=
+
+# ---------------------------------------------------------------- helpers ---
+
+note() { echo "bench: $*" >&2; } # progress, not part of the results
+skip() { echo "SKIPPED: $*"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# first_line FILE: the first line of FILE that is not blank or a "# package"
+# header of go build, shortened, for SKIPPED reasons.
+first_line() { grep -m1 -v -e '^[[:space:]]*$' -e '^# ' "$1" 2>/dev/null | cut -c1-200 || true; }
+
+# cpu_idle: percentage of idle CPU time over one second, machine-wide; other
+# processes competing for the CPUs make every number below unreliable.
+cpu_idle() {
+	local a b
+	read -ra a < <(grep -m1 '^cpu ' /proc/stat)
+	sleep 1
+	read -ra b < <(grep -m1 '^cpu ' /proc/stat)
+	awk -v u="$((b[1] + b[2] + b[3] + b[6] + b[7] + b[8] - a[1] - a[2] - a[3] - a[6] - a[7] - a[8]))" \
+		-v i="$((b[4] + b[5] - a[4] - a[5]))" 'BEGIN { if (u + i > 0) printf "%.0f", 100 * i / (u + i); else print "n/a" }'
+}
+
+# jqn FILE FILTER: a number from a JSON file, or "n/a".
+jqn() {
+	local v
+	v=$(jq -r "($2) // empty" "$1" 2>/dev/null) || v=
+	[[ -n $v && $v != null ]] && echo "$v" || echo "n/a"
+}
+
+# calc EXPR with awk; n/a when any operand is n/a or the result is undefined.
+calc() {
+	if [[ $* == *n/a* ]]; then
+		echo "n/a"
+		return
+	fi
+	awk "BEGIN { v = $*; printf \"%.2f\", v }" 2>/dev/null || echo "n/a"
+}
+
+# ratio A B: "A/B x", or n/a.
+ratio() {
+	local r
+	r=$(calc "$1 / $2")
+	if [[ $r == n/a ]]; then echo n/a; else echo "${r}x"; fi
+}
+
+fmt() { [[ $1 == n/a ]] && echo "n/a" || awk -v v="$1" 'BEGIN { printf "%.2f", v }'; }
+fmt0() { [[ $1 == n/a ]] && echo "n/a" || awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
+
+# wait_port PORT SECONDS: wait until something accepts on 127.0.0.1:PORT.
+wait_port() {
+	local i
+	for ((i = 0; i < $2 * 20; i++)); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# stop_pid PID: TERM, then KILL after 5 s, and reap.
+stop_pid() {
+	local pid=$1 i
+	[[ -n $pid ]] || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	stop_pid "$DEMO_PID"
+	DEMO_PID=
+	if [[ -n $NGINX_PID ]]; then
+		# QUIT is nginx's graceful shutdown; the master stops its worker.
+		kill -QUIT "$NGINX_PID" 2>/dev/null || true
+		stop_pid "$NGINX_PID"
+		NGINX_PID=
+	fi
+}
+
+# ---------------------------------------------------------------- install ---
+
+as_root() {
+	if [[ $(id -u) == 0 ]]; then
+		"$@"
+	elif have sudo; then
+		sudo -n "$@"
+	else
+		return 1
+	fi
+}
+
+install_packages() {
+	local pkgs=()
+	have nginx || [[ -x /usr/sbin/nginx ]] || pkgs+=(nginx)
+	have wrk || pkgs+=(wrk)
+	have jq || pkgs+=(jq)
+	[[ -x /usr/bin/time ]] || pkgs+=(time)
+	have taskset || pkgs+=(util-linux)
+	((${#pkgs[@]})) || return 0
+	if ! have apt-get; then
+		note "missing ${pkgs[*]} and no apt-get"
+		return 0
+	fi
+	note "installing ${pkgs[*]}"
+	as_root apt-get update -qq >/dev/null 2>&1 || note "apt-get update failed"
+	local i
+	for i in "${!pkgs[@]}"; do
+		if [[ ${pkgs[$i]} == nginx ]] && apt-cache show nginx-light >/dev/null 2>&1; then
+			pkgs[$i]=nginx-light
+		fi
+	done
+	# Keep the package's init script from starting a system nginx on port 80.
+	local policy=/usr/sbin/policy-rc.d made_policy=0
+	if [[ ! -e $policy ]] && printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null 2>&1; then
+		as_root chmod +x "$policy" && made_policy=1
+	fi
+	DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${pkgs[@]}" \
+		>"$WORK/apt.log" 2>&1 || note "apt-get install failed: $(tail -n1 "$WORK/apt.log")"
+	((made_policy)) && as_root rm -f "$policy"
+	return 0
+}
+
+# go_tool NAME MODULE: go install MODULE into $BIN unless NAME is there.
+go_tool() {
+	[[ -x $BIN/$1 ]] && return 0
+	have go || return 1
+	note "building $1 ($2)"
+	(cd "$WORK" && GOBIN=$BIN GOFLAGS=-mod=mod go install "$2") >"$WORK/$1.build.log" 2>&1
+}
+
+build_loadgen() {
+	if [[ -n ${LOADGEN_BIN:-} ]]; then
+		LOADGEN=$LOADGEN_BIN
+		[[ -x $LOADGEN ]] || {
+			echo "LOADGEN_BIN=$LOADGEN_BIN is not an executable" >"$WORK/loadgen.build.log"
+			LOADGEN=
+		}
+		return 0
+	fi
+	note "building loadgen"
+	if (cd "$ROOT" && go build -o "$BIN/loadgen" ./cmd/loadgen) >"$WORK/loadgen.build.log" 2>&1; then
+		LOADGEN=$BIN/loadgen
+	else
+		LOADGEN=
+		rm -f "$BIN/loadgen"
+	fi
+}
+
+# ------------------------------------------------------------------ nginx ---
+
+start_nginx() {
+	have nginx || [[ -x /usr/sbin/nginx ]] || {
+		echo "nginx is not installed"
+		return 1
+	}
+	local nginx_bin
+	nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+	if port_busy "$NGINX_PORT"; then
+		echo "127.0.0.1:$NGINX_PORT is already in use"
+		return 1
+	fi
+	mkdir -p "$NGX/tmp"
+	cat >"$NGX/nginx.conf" <<EOF
+# Generated by bench/run.sh.
+worker_processes 1;
+worker_rlimit_nofile 65535;
+daemon off;
+pid $NGX/nginx.pid;
+error_log $NGX/error.log warn;
+events { worker_connections 20000; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    keepalive_timeout 75s;
+    client_body_temp_path $NGX/tmp/body;
+    proxy_temp_path $NGX/tmp/proxy;
+    fastcgi_temp_path $NGX/tmp/fastcgi;
+    uwsgi_temp_path $NGX/tmp/uwsgi;
+    scgi_temp_path $NGX/tmp/scgi;
+    server {
+        listen 127.0.0.1:$NGINX_PORT backlog=4096;
+        default_type text/plain;
+        location / { return 200 "hello"; }
+    }
+}
+EOF
+	if ! "$nginx_bin" -t -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/error.log" >"$NGX/test.log" 2>&1; then
+		echo "nginx -t failed: $(grep -m1 emerg "$NGX/test.log" || first_line "$NGX/test.log")"
+		return 1
+	fi
+	taskset -c "$SERVER_CPU" "$nginx_bin" -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/error.log" \
+		>"$NGX/stdout.log" 2>&1 &
+	NGINX_PID=$!
+	if ! wait_port "$NGINX_PORT" 5; then
+		echo "nginx did not start: $(first_line "$NGX/error.log")"
+		return 1
+	fi
+}
+
+# --------------------------------------------------------------- sections ---
+
+machine() {
+	echo "== Machine"
+	echo "date:    $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+	echo "nproc:   $(nproc)"
+	echo "cpu:     $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+	echo "kernel:  $(uname -r)"
+	echo "go:      $(go version 2>/dev/null || echo n/a)"
+	local v
+	v=$({ nginx -v || /usr/sbin/nginx -v; } 2>&1 | head -n1) || true
+	echo "nginx:   ${v:-n/a}"
+	v=$(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2) || true
+	echo "wrk:     ${v:-n/a}"
+	v=$(go version -m "$BIN/vegeta" 2>/dev/null | awk '$1 == "mod" {print $3}') || true
+	echo "vegeta:  ${v:-n/a}"
+	v=$(go version -m "$BIN/hey" 2>/dev/null | awk '$1 == "mod" {print $3}') || true
+	echo "hey:     ${v:-n/a}"
+	if [[ -z $LOADGEN ]]; then
+		v="not built"
+	elif [[ -n ${LOADGEN_BIN:-} ]]; then
+		v="prebuilt (LOADGEN_BIN)"
+	else
+		v=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) || v=
+		v="./cmd/loadgen at commit ${v:-none}$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo ' + local changes')"
+	fi
+	echo "loadgen: $v"
+	echo "mode:    $( ((QUICK)) && echo "quick (durations shortened)" || echo full)"
+	echo "pinning: server on CPU $SERVER_CPU, load tool on CPU $CLIENT_CPU; ulimit -n $(ulimit -n)"
+	local idle
+	idle=$(cpu_idle)
+	echo "idle:    ${idle}% of all CPUs idle before the run (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+	if [[ $idle != n/a ]] && ((idle < 90)); then
+		echo "WARNING: other processes are using the CPUs; the numbers below are not reliable"
+	fi
+}
+
+# write_plan FILE NAME TARGET SCENARIO-YAML STEP-URL: a one-step plan.
+write_plan() {
+	cat >"$1" <<EOF
+version: 1
+name: $2
+target: $3
+scenarios:
+  - name: $2
+$4
+    steps:
+      - name: get
+        request: {method: GET, url: "$5"}
+EOF
+}
+
+# run_loadgen NAME PLAN [WRAPPER...]: run loadgen pinned to the client CPU;
+# prints "" on success (summary.json exists), else the reason.
+run_loadgen() {
+	local name=$1 plan=$2 limit=$3
+	shift 3
+	local dir=$WORK/runs/$name
+	rm -rf "$dir"
+	mkdir -p "$(dirname "$dir")"
+	local rc=0
+	timeout --foreground -k 5 "$limit" "$@" taskset -c "$CLIENT_CPU" "$LOADGEN" run "$plan" --out "$dir" --quiet \
+		>"$WORK/$name.log" 2>&1 || rc=$?
+	if [[ ! -s $dir/summary.json ]]; then
+		echo "loadgen run failed (exit $rc): $(first_line "$WORK/$name.log")"
+		return
+	fi
+	if ((rc != 0 && rc != 99)); then
+		note "loadgen $name exited $rc (summary.json present, using it)"
+	fi
+}
+
+startup_line() {
+	echo "startup (process start to first request): $(fmt "$(jqn "$1" .run.startup_ms)") ms"
+}
+
+# Results kept for the goals table.
+R_WRK=n/a R_VEGETA=n/a R_HEY=n/a R_LOADGEN=n/a
+R_OPEN_ERR=n/a R_OPEN_DIFF=n/a R_MEM_MB=n/a
+R_STARTUP=()
+
+closed_loop() {
+	echo
+	echo "== 1. Closed loop: $CLOSED_CONNS connections, keep-alive, ${CLOSED_S}s, GET $NGINX_URL/ (tool on CPU $CLIENT_CPU)"
+	if [[ -z $NGINX_PID ]]; then
+		skip "nginx is not running"
+		return
+	fi
+	local limit=$((CLOSED_S + 30))
+
+	# wrk
+	if have wrk; then
+		timeout --foreground -k 5 "$limit" taskset -c "$CLIENT_CPU" wrk -t1 -c"$CLOSED_CONNS" -d"${CLOSED_S}s" "$NGINX_URL/" \
+			>"$WORK/wrk.txt" 2>&1 || true
+		R_WRK=$(awk '/^Requests\/sec:/ {print $2}' "$WORK/wrk.txt")
+		[[ -n $R_WRK ]] || {
+			skip "wrk: $(first_line "$WORK/wrk.txt")"
+			R_WRK=n/a
+		}
+	else
+		skip "wrk is not installed"
+	fi
+
+	# vegeta: attack into a file first so encoding the report does not compete for the CPU
+	if [[ -x $BIN/vegeta ]]; then
+		rm -f "$WORK/vegeta.bin"
+		if echo "GET $NGINX_URL/" | timeout --foreground -k 5 "$limit" taskset -c "$CLIENT_CPU" "$BIN/vegeta" attack \
+			-rate=0 -max-workers="$CLOSED_CONNS" -workers="$CLOSED_CONNS" -duration="${CLOSED_S}s" \
+			-keepalive=true -output="$WORK/vegeta.bin" 2>"$WORK/vegeta.err" &&
+			"$BIN/vegeta" report -type=json "$WORK/vegeta.bin" >"$WORK/vegeta.json" 2>>"$WORK/vegeta.err"; then
+			R_VEGETA=$(jqn "$WORK/vegeta.json" .throughput)
+			local vsucc
+			vsucc=$(jqn "$WORK/vegeta.json" .success)
+			[[ $vsucc == 1 ]] || note "vegeta success ratio $vsucc"
+		else
+			skip "vegeta: $(first_line "$WORK/vegeta.err")"
+		fi
+	else
+		skip "vegeta did not build: $(first_line "$WORK/vegeta.build.log")"
+	fi
+
+	# hey
+	if [[ -x $BIN/hey ]]; then
+		timeout --foreground -k 5 "$limit" taskset -c "$CLIENT_CPU" "$BIN/hey" -c "$CLOSED_CONNS" -z "${CLOSED_S}s" "$NGINX_URL/" \
+			>"$WORK/hey.txt" 2>&1 || true
+		R_HEY=$(awk '/Requests\/sec:/ {print $2}' "$WORK/hey.txt")
+		[[ -n $R_HEY ]] || {
+			skip "hey: $(first_line "$WORK/hey.txt")"
+			R_HEY=n/a
+		}
+	else
+		skip "hey did not build: $(first_line "$WORK/hey.build.log")"
+	fi
+
+	# loadgen
+	local count=n/a
+	if [[ -n $LOADGEN ]]; then
+		local plan=$WORK/plans/closed.yaml
+		write_plan "$plan" closed "$NGINX_URL" "    executor: constant-vus
+    vus: $CLOSED_CONNS
+    duration: ${CLOSED_S}s" /
+		local err
+		err=$(run_loadgen closed "$plan" "$limit")
+		if [[ -z $err ]]; then
+			local s=$WORK/runs/closed/summary.json
+			R_LOADGEN=$(jqn "$s" .total.rps)
+			count=$(jqn "$s" .total.count)
+			R_STARTUP+=("$(jqn "$s" .run.startup_ms)")
+		else
+			skip "$err"
+		fi
+	else
+		skip "loadgen does not build: $(first_line "$WORK/loadgen.build.log")"
+	fi
+
+	echo
+	printf '%-8s %14s %18s\n' tool "requests/s" "loadgen ratio"
+	printf '%-8s %14s %18s\n' wrk "$(fmt0 "$R_WRK")" "$(ratio "$R_LOADGEN" "$R_WRK")"
+	printf '%-8s %14s %18s\n' vegeta "$(fmt0 "$R_VEGETA")" "$(ratio "$R_LOADGEN" "$R_VEGETA")"
+	printf '%-8s %14s %18s\n' hey "$(fmt0 "$R_HEY")" "$(ratio "$R_LOADGEN" "$R_HEY")"
+	printf '%-8s %14s %18s\n' loadgen "$(fmt0 "$R_LOADGEN")" "(requests: $count)"
+	if [[ -n $LOADGEN && -s $WORK/runs/closed/summary.json ]]; then
+		startup_line "$WORK/runs/closed/summary.json"
+	fi
+}
+
+open_model() {
+	echo
+	echo "== 2a. Open model accuracy: constant-arrival-rate $OPEN_RATE/s for ${OPEN_S}s against nginx"
+	[[ -n $NGINX_PID ]] || {
+		skip "nginx is not running"
+		return
+	}
+	[[ -n $LOADGEN ]] || {
+		skip "loadgen does not build: $(first_line "$WORK/loadgen.build.log")"
+		return
+	}
+	local plan=$WORK/plans/open.yaml err
+	write_plan "$plan" open "$NGINX_URL" "    executor: constant-arrival-rate
+    rate: $OPEN_RATE
+    time_unit: 1s
+    duration: ${OPEN_S}s
+    pre_allocated_vus: 200
+    max_vus: 2000" /
+	err=$(run_loadgen open "$plan" $((OPEN_S + 60)))
+	[[ -z $err ]] || {
+		skip "$err"
+		return
+	}
+	local s=$WORK/runs/open/summary.json rps count p99 p99c
+	rps=$(jqn "$s" .total.rps)
+	count=$(jqn "$s" .total.count)
+	p99=$(jqn "$s" .total.http_req_duration.p99)
+	p99c=$(jqn "$s" .total.http_req_duration_corrected.p99)
+	R_OPEN_ERR=$(calc "($rps - $OPEN_RATE) * 100 / $OPEN_RATE")
+	R_OPEN_DIFF=$(calc "$p99c - $p99")
+	echo "achieved rate (.total.rps):         $(fmt "$rps") /s"
+	echo "count / ${OPEN_S}s (.total.count):        $(calc "$count / $OPEN_S") /s  (count $count)"
+	echo "rate error vs $OPEN_RATE/s:            $R_OPEN_ERR %"
+	echo "p99 http_req_duration:              $(fmt "$p99") ms"
+	echo "p99 http_req_duration_corrected:    $(fmt "$p99c") ms"
+	echo "corrected - elapsed p99:            $R_OPEN_DIFF ms"
+	echo "dropped_iterations:                 $(jqn "$s" .dropped_iterations)"
+	startup_line "$s"
+	R_STARTUP+=("$(jqn "$s" .run.startup_ms)")
+}
+
+memory() {
+	echo
+	echo "== 2b. Memory: constant-vus $MEM_VUS VUs, think_time 1s, ${MEM_S}s against nginx"
+	[[ -n $NGINX_PID ]] || {
+		skip "nginx is not running"
+		return
+	}
+	[[ -n $LOADGEN ]] || {
+		skip "loadgen does not build: $(first_line "$WORK/loadgen.build.log")"
+		return
+	}
+	[[ -x /usr/bin/time ]] || {
+		skip "/usr/bin/time is not installed"
+		return
+	}
+	local plan=$WORK/plans/memory.yaml err
+	write_plan "$plan" memory "$NGINX_URL" "    executor: constant-vus
+    vus: $MEM_VUS
+    duration: ${MEM_S}s
+    think_time: 1s" /
+	err=$(run_loadgen memory "$plan" $((MEM_S + 60)) /usr/bin/time -v -o "$WORK/memory.time")
+	[[ -z $err ]] || {
+		skip "$err"
+		return
+	}
+	local s=$WORK/runs/memory/summary.json kb
+	kb=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$WORK/memory.time")
+	[[ -n $kb ]] || kb=n/a
+	R_MEM_MB=$(calc "$kb / 1024")
+	echo "peak RSS:                 $R_MEM_MB MB"
+	echo "requests/s (.total.rps):  $(fmt "$(jqn "$s" .total.rps)")"
+	echo "vus_max:                  $(jqn "$s" '.vus_max // .total.vus_max')"
+	startup_line "$s"
+	R_STARTUP+=("$(jqn "$s" .run.startup_ms)")
+}
+
+stall() {
+	echo
+	echo "== 2c. Coordinated omission: demo target stalling $STALL every $STALL_EVERY, constant-arrival-rate $STALL_RATE/s for ${STALL_S}s"
+	[[ -n $LOADGEN ]] || {
+		skip "loadgen does not build: $(first_line "$WORK/loadgen.build.log")"
+		return
+	}
+	if port_busy "$DEMO_PORT"; then
+		skip "127.0.0.1:$DEMO_PORT is already in use"
+		return
+	fi
+	taskset -c "$SERVER_CPU" "$LOADGEN" demo --addr "127.0.0.1:$DEMO_PORT" --stall "$STALL" --stall-every "$STALL_EVERY" \
+		>"$WORK/demo.log" 2>&1 &
+	DEMO_PID=$!
+	if ! wait_port "$DEMO_PORT" 5; then
+		skip "loadgen demo did not start: $(first_line "$WORK/demo.log")"
+		stop_pid "$DEMO_PID"
+		DEMO_PID=
+		return
+	fi
+	local plan=$WORK/plans/stall.yaml err
+	write_plan "$plan" stall "$DEMO_URL" "    executor: constant-arrival-rate
+    rate: $STALL_RATE
+    time_unit: 1s
+    duration: ${STALL_S}s
+    pre_allocated_vus: 100
+    max_vus: 2000" "/api/products?page=1"
+	err=$(run_loadgen stall "$plan" $((STALL_S + 60)))
+	stop_pid "$DEMO_PID"
+	DEMO_PID=
+	[[ -z $err ]] || {
+		skip "$err"
+		return
+	}
+	local s=$WORK/runs/stall/summary.json f
+	printf '%-6s %22s %30s\n' "" "http_req_duration (ms)" "http_req_duration_corrected (ms)"
+	for f in p50 p99 max; do
+		printf '%-6s %22s %30s\n' "$f" "$(fmt "$(jqn "$s" ".total.http_req_duration.$f")")" \
+			"$(fmt "$(jqn "$s" ".total.http_req_duration_corrected.$f")")"
+	done
+	echo "requests/s (.total.rps): $(fmt "$(jqn "$s" .total.rps)"), dropped_iterations: $(jqn "$s" .dropped_iterations)"
+	startup_line "$s"
+	R_STARTUP+=("$(jqn "$s" .run.startup_ms)")
+}
+
+# goal LABEL VALUE CONDITION(awk, on v): one line of the goals table.
+goal() {
+	local verdict=n/a
+	if [[ $2 != n/a ]]; then
+		verdict=$(awk -v v="$2" "BEGIN { print (($3) ? \"PASS\" : \"FAIL\") }")
+	fi
+	printf '%-48s %12s  %s\n' "$1" "$2" "$verdict"
+}
+
+goals() {
+	echo
+	echo "== Goals"
+	local max_startup=n/a x
+	for x in "${R_STARTUP[@]}"; do
+		[[ $x == n/a ]] && continue
+		if [[ $max_startup == n/a ]] || awk -v a="$x" -v b="$max_startup" 'BEGIN { exit !(a > b) }'; then
+			max_startup=$x
+		fi
+	done
+	goal "closed loop: loadgen/vegeta >= 2.0" "$(calc "$R_LOADGEN / $R_VEGETA")" "v >= 2.0"
+	goal "closed loop: loadgen/wrk >= 0.5" "$(calc "$R_LOADGEN / $R_WRK")" "v >= 0.5"
+	goal "open model: rate error within +-1 (%)" "$R_OPEN_ERR" "v >= -1 && v <= 1"
+	goal "open model: corrected - elapsed p99 <= 1 (ms)" "$R_OPEN_DIFF" "v <= 1 && v >= -1"
+	goal "$MEM_VUS VUs: peak RSS <= 300 (MB)" "$R_MEM_MB" "v <= 300"
+	goal "start to first request <= 50 (ms, worst run)" "$(fmt "$max_startup")" "v <= 50"
+}
+
+# ------------------------------------------------------------------- run ---
+
+mkdir -p "$BIN" "$WORK/plans" "$WORK/runs"
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ulimit -n 65535 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+install_packages
+have jq || {
+	echo "run.sh: jq is required" >&2
+	exit 1
+}
+go_tool vegeta "$VEGETA_MOD" || true
+go_tool hey "$HEY_MOD" || true
+build_loadgen
+
+# nginx must be started by this shell (not a subshell) so the trap can stop it.
+NGINX_ERR=
+if ! have taskset; then
+	NGINX_ERR="taskset is missing"
+elif ! start_nginx >"$WORK/nginx.start" 2>&1; then
+	NGINX_ERR=$(first_line "$WORK/nginx.start")
+	NGINX_PID=
+fi
+
+# Results go to stdout and latest.txt, with this checkout's path removed.
+main_sections() {
+	# The demo target is started in this subshell; stop it here too.
+	trap 'stop_pid "$DEMO_PID"' EXIT
+	trap 'exit 130' INT TERM
+	machine
+	if [[ -n $NGINX_ERR ]]; then
+		echo
+		echo "nginx: SKIPPED: $NGINX_ERR"
+	fi
+	closed_loop
+	open_model
+	memory
+	stall
+	goals
+}
+main_sections 2>&1 | sed "s|$ROOT/|./|g; s|$ROOT|.|g" | tee "$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+
+if ((UPDATE_RESULTS)); then
+	results=$BENCH/RESULTS.md
+	[[ -f $results ]] || printf '# Benchmark results\n\n## Latest run\n' >"$results"
+	grep -q '^## Latest run' "$results" || printf '\n## Latest run\n' >>"$results"
+	awk -v f="$OUT" '
+		BEGIN { while ((getline line < f) > 0) body = body line "\n" }
+		/^## Latest run/ {
+			print; print ""; print "Written by `bench/run.sh --update-results`."; print ""
+			print "```"; printf "%s", body; print "```"; print ""
+			skipping = 1; next
+		}
+		skipping && /^## / { skipping = 0 }
+		!skipping { print }
+	' "$results" >"$results.tmp"
+	mv "$results.tmp" "$results"
+	note "updated bench/RESULTS.md"
+fi

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/loadgen/loadgen/loadgen"
+	"github.com/loadgen/loadgen/loadgen/record"
+	"github.com/loadgen/loadgen/planspec"
+)
+
+type runFlags struct {
+	out       string
+	target    string
+	quiet     bool
+	jtlSample float64
+	jtlMode   string
+	seed      uint64
+}
+
+func newRunCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run PLAN",
+		Short: "Run a plan and write results.jtl, latency.hlog and summary.json",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPlanFile(cmd.Context(), args[0], f, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.out, "out", "o", "results", "output folder")
+	fl.StringVar(&f.target, "target", "", "base URL overriding the plan's target")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no live progress and no summary table")
+	fl.Float64Var(&f.jtlSample, "jtl-sample", 1, "share of successful rows kept in results.jtl (errors are always kept); histograms and summary stay complete")
+	fl.StringVar(&f.jtlMode, "jtl", "all", "rows kept in results.jtl: all | errors")
+	fl.Uint64Var(&f.seed, "seed", 0, "seed for think times, poisson arrivals and JTL sampling (0: random)")
+	return cmd
+}
+
+func jtlOptions(f runFlags) (record.JTLOptions, error) {
+	o := record.JTLOptions{Sample: f.jtlSample, Seed: f.seed}
+	if f.jtlSample <= 0 || f.jtlSample > 1 {
+		return o, fmt.Errorf("--jtl-sample must be in (0, 1], got %s", strconv.FormatFloat(f.jtlSample, 'g', -1, 64))
+	}
+	switch f.jtlMode {
+	case "all":
+	case "errors":
+		o.ErrorsOnly = true
+	default:
+		return o, fmt.Errorf("--jtl must be all or errors, got %q", f.jtlMode)
+	}
+	return o, nil
+}
+
+// loadPlan parses and validates a plan file, printing every error.
+func loadPlan(path, target string, stderr io.Writer) (*planspec.Plan, error) {
+	p, err := planspec.ParseFile(path, planspec.Options{Target: target})
+	if err != nil {
+		var list planspec.ErrorList
+		if errors.As(err, &list) {
+			for _, e := range list {
+				fmt.Fprintln(stderr, e.Error())
+			}
+			return nil, exitWith(exitUsage, fmt.Errorf("%s: %d error(s); nothing was sent", path, len(list)))
+		}
+		return nil, exitWith(exitUsage, err)
+	}
+	return p, nil
+}
+
+func runPlanFile(ctx context.Context, path string, f runFlags, stdout, stderr io.Writer) error {
+	jopts, err := jtlOptions(f)
+	if err != nil {
+		return exitWith(exitUsage, err)
+	}
+	p, err := loadPlan(path, f.target, stderr)
+	if err != nil {
+		return err
+	}
+	return runPlan(ctx, p, f, jopts, stdout, stderr)
+}
+
+// runPlan runs a validated plan with signal handling and prints the summary.
+func runPlan(ctx context.Context, p *planspec.Plan, f runFlags, jopts record.JTLOptions, stdout, stderr io.Writer) error {
+	if err := loadgen.CheckOutput(f.out); err != nil {
+		return exitWith(exitUsage, err)
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	hard := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-sigs:
+				n++
+				if n == 1 {
+					fmt.Fprintln(stderr, "\nloadgen: stopping: in-flight iterations get graceful_stop to finish (signal again to stop now)")
+					cancel()
+				} else {
+					close(hard)
+					return
+				}
+			case <-ctx.Done():
+				if n > 0 {
+					continue
+				}
+				return
+			}
+		}
+	}()
+
+	opts := loadgen.Options{
+		Out:          f.out,
+		Target:       f.target,
+		JTL:          jopts,
+		ProcessStart: processStart,
+		Seed:         f.seed,
+		HardStop:     hard,
+	}
+	if !f.quiet {
+		opts.Progress = stderr
+		if fd, ok := stderr.(interface{ Fd() uintptr }); ok && term.IsTerminal(int(fd.Fd())) {
+			opts.TTY = true
+		}
+	}
+	sum, err := loadgen.Run(ctx, p, opts)
+	if sum != nil && !f.quiet {
+		fmt.Fprintln(stdout, sum.Text())
+	}
+	if sum != nil {
+		abs, _ := filepath.Abs(f.out)
+		fmt.Fprintf(stdout, "outputs: %s (%s, %s, %s)\n", abs, loadgen.JTLFile, loadgen.HLogFile, loadgen.SummaryFile)
+	}
+	switch {
+	case err != nil && errors.Is(err, loadgen.ErrThresholds):
+		if sum != nil && sum.Run.Interrupted {
+			return exitWith(exitInterrupted, nil)
+		}
+		return exitWith(exitThresholds, errors.New("thresholds failed"))
+	case err != nil:
+		return exitWith(exitRuntime, err)
+	case sum != nil && sum.Run.Interrupted:
+		return exitWith(exitInterrupted, nil)
+	}
+	return nil
+}

@@ -1,0 +1,205 @@
+// Package loadgen is the load engine: it runs a plan's scenarios with k6's
+// executor semantics, measures every request, and records the JTL, the
+// HdrHistogram interval log and the summary.
+//
+// Closed-model executors (constant-vus, ramping-vus, per-vu-iterations,
+// shared-iterations) loop VUs; arrival-rate executors start iterations at
+// exact intended times from a rate profile and never queue: an arrival
+// with no free VU is a dropped iteration. Latency of arrival-rate
+// iterations is also measured from the intended start
+// (http_req_duration_corrected), which is free of coordinated omission.
+package loadgen
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/loadgen/loadgen/loadgen/httpx"
+	"github.com/loadgen/loadgen/loadgen/record"
+	"github.com/loadgen/loadgen/planspec"
+)
+
+// Version is the loadgen version, reported in outputs.
+var Version = "0.1.0"
+
+// Output file names inside the run's output folder.
+const (
+	JTLFile     = "results.jtl"
+	HLogFile    = "latency.hlog"
+	SummaryFile = "summary.json"
+)
+
+// Options configure a run.
+type Options struct {
+	// Out is the output folder (created if missing).
+	Out string
+	// Target overrides the plan's target.
+	Target string
+	// JTL selects which rows reach results.jtl.
+	JTL record.JTLOptions
+	// Progress receives live progress (nil: none). TTY selects a status line
+	// rewritten every second instead of a plain line every 10 s.
+	Progress io.Writer
+	TTY      bool
+	// ProcessStart is when the process started (for startup latency).
+	ProcessStart time.Time
+	// HardStop, when closed, interrupts every in-flight iteration at once
+	// (a second Ctrl-C) instead of waiting for graceful_stop.
+	HardStop <-chan struct{}
+	// Seed makes think times, poisson arrivals and JTL sampling repeatable.
+	Seed uint64
+}
+
+// ErrThresholds is returned (wrapped) when thresholds failed.
+var ErrThresholds = errors.New("thresholds failed")
+
+// engine is the state of one run.
+type engine struct {
+	plan  *planspec.Plan
+	opts  Options
+	comp  *compiled
+	base  time.Time // wall time at clock 0
+	rec   *recorder
+	tls   *tls.Config
+	h2    *http.Transport
+	seed  uint64
+	start sync.Once
+
+	activeAll atomic.Int64
+	firstReq  atomic.Int64 // clock ns of the first request (0: none yet)
+
+	stop     context.CancelFunc // graceful stop of every scenario
+	stopOnce sync.Once
+	stopWhy  atomic.Value // string
+}
+
+// clock returns monotonic ns since the run's base time.
+func (e *engine) clock() int64 { return int64(time.Since(e.base)) }
+
+// wall converts an engine clock value to Unix ns.
+func (e *engine) wall(t int64) int64 { return e.base.UnixNano() + t }
+
+// CheckOutput makes sure dir exists and is writable, before any load.
+func CheckOutput(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("output folder: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".loadgen-write-test-*")
+	if err != nil {
+		return fmt.Errorf("output folder %s is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	_ = f.Close()
+	return os.Remove(name)
+}
+
+// Run executes the plan and writes results.jtl, latency.hlog and
+// summary.json into opts.Out. Cancelling ctx stops scheduling and lets
+// in-flight iterations finish within each scenario's graceful_stop; the
+// outputs are complete either way. The error wraps ErrThresholds when
+// thresholds failed; the summary is returned whenever outputs were written.
+func Run(ctx context.Context, plan *planspec.Plan, opts Options) (*Summary, error) {
+	if err := CheckOutput(opts.Out); err != nil {
+		return nil, err
+	}
+	target := opts.Target
+	comp, err := compile(plan, target)
+	if err != nil {
+		return nil, err
+	}
+	e := &engine{plan: plan, opts: opts, comp: comp, seed: opts.Seed}
+	if e.seed == 0 {
+		e.seed = uint64(time.Now().UnixNano())
+	}
+	e.tls = &tls.Config{InsecureSkipVerify: plan.HTTP.InsecureTLS} //nolint:gosec // user's choice: insecure_tls
+	if plan.HTTP.HTTP2 {
+		e.h2 = httpx.NewH2Transport(e.tls, plan.HTTP.Keepalive == nil || *plan.HTTP.Keepalive)
+		defer e.h2.CloseIdleConnections()
+	}
+
+	jtlF, err := os.Create(filepath.Join(opts.Out, JTLFile))
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", JTLFile, err)
+	}
+	defer jtlF.Close()
+	hlogF, err := os.Create(filepath.Join(opts.Out, HLogFile))
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", HLogFile, err)
+	}
+	defer hlogF.Close()
+
+	runs := e.newScenarioRuns()
+	e.base = time.Now()
+	rec, err := newRecorder(e, runs, jtlF, hlogF)
+	if err != nil {
+		return nil, err
+	}
+	e.rec = rec
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	e.stop = stop
+	go func() {
+		<-runCtx.Done()
+		if ctx.Err() != nil {
+			e.stopWith("interrupted")
+		}
+	}()
+	recDone := make(chan struct{})
+	go func() { rec.loop(); close(recDone) }()
+
+	var wg sync.WaitGroup
+	for _, sr := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sr.run(runCtx)
+		}()
+	}
+	wg.Wait()
+	end := time.Now()
+	rec.close()
+	<-recDone
+
+	sum := rec.summary(end)
+	if werr := writeSummary(filepath.Join(opts.Out, SummaryFile), sum); werr != nil && rec.err == nil {
+		rec.err = werr
+	}
+	if err := errors.Join(rec.err, syncFiles(jtlF, hlogF)); err != nil {
+		return sum, err
+	}
+	if !sum.ThresholdsOK {
+		return sum, ErrThresholds
+	}
+	return sum, nil
+}
+
+func syncFiles(fs ...*os.File) error {
+	var errs []error
+	for _, f := range fs {
+		if err := f.Sync(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", filepath.Base(f.Name()), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// stopWith stops scheduling in every scenario (graceful stop) and records why.
+func (e *engine) stopWith(why string) {
+	e.stopOnce.Do(func() {
+		e.stopWhy.Store(why)
+		e.stop()
+	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,776 @@
+package loadgen
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/loadgen/loadgen/planspec"
+)
+
+// target is a real HTTP server on 127.0.0.1 that records what it saw.
+type target struct {
+	*httptest.Server
+	requests   atomic.Int64
+	concurrent atomic.Int64
+	maxConc    atomic.Int64
+	mu         sync.Mutex
+	arrivals   []time.Time
+}
+
+func newTarget(t *testing.T) *target {
+	t.Helper()
+	tg := &target{}
+	tg.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tg.requests.Add(1)
+		c := tg.concurrent.Add(1)
+		defer tg.concurrent.Add(-1)
+		for {
+			m := tg.maxConc.Load()
+			if c <= m || tg.maxConc.CompareAndSwap(m, c) {
+				break
+			}
+		}
+		tg.mu.Lock()
+		tg.arrivals = append(tg.arrivals, time.Now())
+		tg.mu.Unlock()
+		if ms, err := strconv.Atoi(r.URL.Query().Get("sleep")); err == nil {
+			select {
+			case <-time.After(time.Duration(ms) * time.Millisecond):
+			case <-r.Context().Done():
+			}
+		}
+		if code, err := strconv.Atoi(r.URL.Query().Get("status")); err == nil {
+			w.WriteHeader(code)
+		}
+		if r.URL.Path == "/png" {
+			w.Header().Set("Content-Type", "image/png")
+		}
+		_, _ = w.Write([]byte("hello"))
+	}))
+	t.Cleanup(tg.Close)
+	return tg
+}
+
+// runYAML parses a plan (with the target substituted for TARGET) and runs it.
+func runYAML(t *testing.T, yaml, targetURL string) (*Summary, string, error) {
+	t.Helper()
+	src := strings.ReplaceAll(yaml, "TARGET", targetURL)
+	p, err := planspec.Parse([]byte(src), "test.yaml", planspec.Options{})
+	if err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	out := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	sum, err := Run(ctx, p, Options{Out: out, Seed: 42})
+	return sum, out, err
+}
+
+// jtlRows reads results.jtl and returns the data rows, checking the header
+// and the column count of every row.
+func jtlRows(t *testing.T, dir string) [][]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, JTLFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("results.jtl is not valid CSV: %v", err)
+	}
+	want := "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect"
+	if got := strings.Join(recs[0], ","); got != want {
+		t.Fatalf("header\n got %s\nwant %s", got, want)
+	}
+	for i, r := range recs[1:] {
+		if len(r) != 17 {
+			t.Fatalf("row %d has %d columns", i+1, len(r))
+		}
+	}
+	return recs[1:]
+}
+
+// col indexes of the JTL.
+const (
+	cTimeStamp = iota
+	cElapsed
+	cLabel
+	cCode
+	cMessage
+	cThread
+	cDataType
+	cSuccess
+	cFailure
+	cBytes
+	cSent
+	cGrp
+	cAll
+	cURL
+	cLatency
+	cIdle
+	cConnect
+)
+
+func countBy(rows [][]string, col int) map[string]int {
+	m := map[string]int{}
+	for _, r := range rows {
+		m[r[col]]++
+	}
+	return m
+}
+
+func TestPerVUIterationsExactCounts(t *testing.T) {
+	tg := newTarget(t)
+	sum, out, err := runYAML(t, `
+version: 1
+name: per-vu
+target: TARGET
+scenarios:
+  - name: s
+    executor: per-vu-iterations
+    vus: 4
+    iterations: 5
+    steps:
+      - name: a
+        request: {url: /a}
+      - name: b
+        request: {url: /b}
+`, tg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := jtlRows(t, out)
+	if len(rows) != 40 || tg.requests.Load() != 40 {
+		t.Fatalf("rows %d, server saw %d; want 40", len(rows), tg.requests.Load())
+	}
+	byThread := countBy(rows, cThread)
+	if len(byThread) != 4 {
+		t.Fatalf("threads %v, want 4", byThread)
+	}
+	for name, n := range byThread {
+		if n != 10 || !strings.HasPrefix(name, "s 1-") {
+			t.Errorf("thread %q did %d requests, want 10", name, n)
+		}
+	}
+	if sum.Iterations != 20 || sum.Total.Count != 40 || sum.Total.Errors != 0 {
+		t.Errorf("summary iterations %d count %d errors %d", sum.Iterations, sum.Total.Count, sum.Total.Errors)
+	}
+}
+
+func TestSharedIterationsExactCount(t *testing.T) {
+	tg := newTarget(t)
+	sum, out, err := runYAML(t, `
+version: 1
+name: shared
+target: TARGET
+scenarios:
+  - name: s
+    executor: shared-iterations
+    vus: 3
+    iterations: 17
+    steps:
+      - name: a
+        request: {url: /a}
+`, tg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := jtlRows(t, out); len(rows) != 17 {
+		t.Fatalf("rows %d, want 17", len(rows))
+	}
+	if sum.Iterations != 17 || sum.Scenarios[0].VUsMax != 3 {
+		t.Errorf("iterations %d vus_max %d", sum.Iterations, sum.Scenarios[0].VUsMax)
+	}
+}
+
+func TestConstantVUsPacedByThinkTime(t *testing.T) {
+	tg := newTarget(t)
+	sum, out, err := runYAML(t, `
+version: 1
+name: cvus
+target: TARGET
+scenarios:
+  - name: s
+    executor: constant-vus
+    vus: 3
+    duration: 1s
+    think_time: 100ms
+    steps:
+      - name: a
+        request: {url: /a}
+`, tg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := jtlRows(t, out)
+	// 3 VUs, one request per ~100 ms each for 1 s: 30 requests, minus
+	// scheduling slack on a loaded machine.
+	if n := len(rows); n < 21 || n > 33 {
+		t.Fatalf("rows %d, want ~30", n)
+	}
+	if n := len(countBy(rows, cThread)); n != 3 {
+		t.Errorf("%d threads, want 3", n)
+	}
+	for _, r := range rows {
+		if r[cGrp] != "3" || r[cAll] != "3" {
+			t.Fatalf("grpThreads/allThreads %s/%s, want 3/3", r[cGrp], r[cAll])
+		}
+	}
+	if sum.VUsMax != 3 {
+		t.Errorf("vus_max %d", sum.VUsMax)
+	}
+}
+
+func TestConstantArrivalRateEvenSchedule(t *testing.T) {
+	tg := newTarget(t)
+	sum, out, err := runYAML(t, `
+version: 1
+name: car
+target: TARGET
+scenarios:
+  - name: s
+    executor: constant-arrival-rate
+    rate: 50
+    time_unit: 1s
+    duration: 1s
+    pre_allocated_vus: 5
+    steps:
+      - name: a
+        request: {url: /a}
+`, tg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := jtlRows(t, out)
+	if len(rows) != 50 || sum.DroppedIterations != 0 {
+		t.Fatalf("rows %d dropped %d, want 50 and 0", len(rows), sum.DroppedIterations)
+	}
+	// starts are spaced 20 ms apart: the span from first to last is ~980 ms
+	var ts []int64
+	for _, r := range rows {
+		v, _ := strconv.ParseInt(r[cTimeStamp], 10, 64)
+		ts = append(ts, v)
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
+	if span := ts[len(ts)-1] - ts[0]; span < 930 || span > 1030 {
+		t.Errorf("span of starts %d ms, want ~980", span)
+	}
+	gaps := 0
+	for i := 1; i < len(ts); i++ {
+		if d := ts[i] - ts[i-1]; d >= 10 && d <= 30 {
+			gaps++
+		}
+	}
+	if gaps < 40 {
+		t.Errorf("only %d of 49 gaps near 20 ms", gaps)
+	}
+}
+
+func TestArrivalRateDropsWhenNoVUFree(t *testing.T) {
+	tg := newTarget(t)
+	sum, out, err := runYAML(t, `
+version: 1
+name: drops
+target: TARGET
+scenarios:
+  - name: s
+    executor: constant-arrival-rate
+    rate: 100
+    duration: 1s
+    pre_allocated_vus: 1
+    max_vus: 2
+    steps:
+      - name: slow
+        request: {url: "/slow?sleep=200"}
+`, tg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := jtlRows(t, out)
+	if sum.Scenarios[0].VUsMax != 2 {
+		t.Errorf("vus_max %d, want 2", sum.Scenarios[0].VUsMax)
+	}
+	if got := int64(len(rows)) + sum.DroppedIterations; got != 100 {
+		t.Fatalf("served %d + dropped %d = %d, want 100", len(rows), sum.DroppedIterations, got)
+	}
+	if len(rows) < 6 || len(rows) > 12 {
+		t.Errorf("served %d, want ~10 (2 VUs x 5/s)", len(rows))
+	}
+	if tg.maxConc.Load() > 2 {
+		t.Errorf("server saw %d concurrent requests, max_vus is 2", tg.maxConc.Load())
+	}
+	// the corrected duration exposes the queueing the VUs hide
+	if sum.Total.Corrected.Max < sum.Total.Duration.Max {
+		t.Errorf("corrected max %.1f < elapsed max %.1f", sum.Total.Corrected.Max, sum.Total.Duration.Max)
+	}
+}
+
+func TestRampingArrivalRateFollowsArea(t *testing.T) {
+	tg := newTarget(t)
+	sum, _, err := runYAML(t, `
+version: 1
+name: rar
+target: TARGET
+scenarios:
+  - name: s
+    executor: ramping-arrival-rate
+    start_rate: 0
+    pre_allocated_vus: 5
+    stages:
+      - {duration: 1s, target: 100}
+      - {duration: 500ms, target: 100}
+    steps:
+      - name: a
+        request: {url: /a}
+`, tg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ∫ rate = 0.5*100*1 + 100*0.5 = 100 arrivals
+	if sum.Total.Count != 100 {
+		t.Fatalf("count %d, want 100", sum.Total.Count)
+	}
+}
+
+func TestPoissonArrivals(t *testing.T) {
+	tg := newTarget(t)
+	sum, _, err := runYAML(t, `
+version: 1
+name: poisson
+target: TARGET
+scenarios:
+  - name: s
+    executor: constant-arrival-rate
+    rate: 200
+    duration: 1s
+    pre_allocated_vus: 10
+    arrivals: poisson
+    steps:
+      - name: a
+        request: {url: /a}
+`, tg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Poisson(200): sd ~14; 5 sd either side
+	if n := sum.Total.Count; n < 130 || n > 270 || n == 200 {
+		t.Fatalf("count %d, want ~200 but not exactly the even count", n)
+	}
+}
+
+func TestRampingVUs(t *testing.T) {
+	tg := newTarget(t)
+	sum, out, err := runYAML(t, `
+version: 1
+name: rvus
+target: TARGET
+scenarios:
+  - name: s
+    executor: ramping-vus
+    start_vus: 0
+    graceful_ramp_down: 0s
+    stages:
+      - {duration: 400ms, target: 4}
+      - {duration: 400ms, target: 4}
+      - {duration: 400ms, target: 0}
+    steps:
+      - name: a
+        request: {url: "/a?sleep=20"}
+`, tg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.VUsMax != 4 {
+		t.Errorf("vus_max %d, want 4", sum.VUsMax)
+	}
+	if c := tg.maxConc.Load(); c != 4 {
+		t.Errorf("max concurrency %d, want 4", c)
+	}
+	// VU count over time: the first 100 ms only VU 1 runs; the plateau has 4
+	rows := jtlRows(t, out)
+	start := int64(1 << 62)
+	for _, r := range rows {
+		v, _ := strconv.ParseInt(r[cTimeStamp], 10, 64)
+		start = min(start, v)
+	}
+	for _, r := range rows {
+		v, _ := strconv.ParseInt(r[cTimeStamp], 10, 64)
+		grp, _ := strconv.Atoi(r[cGrp])
+		if v-start < 60 && grp > 1 {
+			t.Errorf("at +%d ms %d VUs active, want 1", v-start, grp)
+		}
+		if v-start > 450 && v-start < 750 && grp != 4 {
+			t.Errorf("at +%d ms %d VUs active, want 4", v-start, grp)
+		}
+	}
+}
+
+func TestStartTimeAndConcurrentScenarios(t *testing.T) {
+	tg := newTarget(t)
+	sum, out, err := runYAML(t, `
+version: 1
+name: two
+target: TARGET
+scenarios:
+  - name: first
+    executor: per-vu-iterations
+    vus: 1
+    iterations: 1
+    steps:
+      - name: early
+        request: {url: /a}
+  - name: later
+    executor: per-vu-iterations
+    start_time: 300ms
+    vus: 2
+    iterations: 2
+    steps:
+      - name: late
+        request: {url: /b}
+`, tg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := jtlRows(t, out)
+	if len(rows) != 5 {
+		t.Fatalf("rows %d, want 5", len(rows))
+	}
+	var early, late int64 = 0, 1 << 62
+	for _, r := range rows {
+		v, _ := strconv.ParseInt(r[cTimeStamp], 10, 64)
+		if r[cLabel] == "early" {
+			early = v
+		} else {
+			late = min(late, v)
+			if !strings.HasPrefix(r[cThread], "later 1-") {
+				t.Errorf("threadName %q", r[cThread])
+			}
+		}
+	}
+	if d := late - early; d < 280 {
+		t.Errorf("later scenario started %d ms after the first, want >= 300", d)
+	}
+	if len(sum.Scenarios) != 2 || sum.Scenarios[1].Iterations != 4 {
+		t.Errorf("scenarios %+v", sum.Scenarios)
+	}
+}
+
+func TestGracefulStopInterruptsLongRequests(t *testing.T) {
+	tg := newTarget(t)
+	begin := time.Now()
+	sum, out, err := runYAML(t, `
+version: 1
+name: gs
+target: TARGET
+scenarios:
+  - name: s
+    executor: constant-vus
+    vus: 2
+    duration: 200ms
+    graceful_stop: 100ms
+    steps:
+      - name: slow
+        request: {url: "/slow?sleep=2000"}
+`, tg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(begin); d > 1500*time.Millisecond {
+		t.Errorf("run took %s; graceful_stop should cut it at ~300ms", d)
+	}
+	if rows := jtlRows(t, out); len(rows) != 0 || sum.Total.Count != 0 {
+		t.Errorf("interrupted requests were recorded: %d rows", len(rows))
+	}
+}
+
+func TestGracefulStopLetsRequestsFinish(t *testing.T) {
+	tg := newTarget(t)
+	sum, _, err := runYAML(t, `
+version: 1
+name: gs2
+target: TARGET
+scenarios:
+  - name: s
+    executor: constant-vus
+    vus: 2
+    duration: 100ms
+    graceful_stop: 2s
+    steps:
+      - name: slow
+        request: {url: "/slow?sleep=300"}
+`, tg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Total.Count != 2 || sum.Iterations != 2 {
+		t.Errorf("count %d iterations %d, want 2 and 2", sum.Total.Count, sum.Iterations)
+	}
+}
+
+func TestFailuresUseJMeterCodes(t *testing.T) {
+	tg := newTarget(t)
+	// a port with nothing listening
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	// a server that accepts and resets
+	rl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rl.Close()
+	go func() {
+		for {
+			c, err := rl.Accept()
+			if err != nil {
+				return
+			}
+			buf := make([]byte, 1024)
+			_, _ = c.Read(buf)
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0)
+			}
+			c.Close()
+		}
+	}()
+	reset := "http://" + rl.Addr().String()
+	sum, out, err := runYAML(t, fmt.Sprintf(`
+version: 1
+name: faults
+target: TARGET
+scenarios:
+  - name: s
+    executor: per-vu-iterations
+    vus: 1
+    iterations: 2
+    steps:
+      - name: refused
+        request: {url: "%s/x"}
+      - name: timeout
+        request: {url: "/slow?sleep=3000", timeout: 200ms}
+      - name: reset
+        request: {url: "%s/y"}
+      - name: server error
+        request: {url: "/e?status=503"}
+      - name: image
+        request: {url: "/png"}
+`, closed, reset), tg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := jtlRows(t, out)
+	want := map[string][2]string{
+		"refused":      {"Non HTTP response code: org.apache.http.conn.HttpHostConnectException", "Connection refused"},
+		"timeout":      {"Non HTTP response code: java.net.SocketTimeoutException", "Non HTTP response message: Read timed out"},
+		"server error": {"503", "Service Unavailable"},
+	}
+	seen := map[string]bool{}
+	for _, r := range rows {
+		seen[r[cLabel]] = true
+		if w, ok := want[r[cLabel]]; ok {
+			if r[cCode] != w[0] || !strings.Contains(r[cMessage], w[1]) {
+				t.Errorf("%s: code %q message %q, want %q / %q", r[cLabel], r[cCode], r[cMessage], w[0], w[1])
+			}
+		}
+		switch r[cLabel] {
+		case "reset":
+			if !strings.HasPrefix(r[cCode], "Non HTTP response code: ") || r[cSuccess] != "false" {
+				t.Errorf("reset row: %v", r)
+			}
+		case "image":
+			if r[cDataType] != "bin" || r[cSuccess] != "true" {
+				t.Errorf("image row dataType %q success %q", r[cDataType], r[cSuccess])
+			}
+		default:
+			if r[cSuccess] != "false" {
+				t.Errorf("%s: success %s", r[cLabel], r[cSuccess])
+			}
+		}
+	}
+	if len(seen) != 5 || len(rows) != 10 {
+		t.Fatalf("rows %d labels %v", len(rows), seen)
+	}
+	if sum.Total.Errors != 8 {
+		t.Errorf("errors %d, want 8", sum.Total.Errors)
+	}
+}
+
+func TestHDRLogCountsEqualJTLRows(t *testing.T) {
+	tg := newTarget(t)
+	_, out, err := runYAML(t, `
+version: 1
+name: hlog
+target: TARGET
+scenarios:
+  - name: s
+    executor: constant-arrival-rate
+    rate: 100
+    duration: 1500ms
+    pre_allocated_vus: 5
+    steps:
+      - name: "a, with comma"
+        request: {url: /a}
+      - name: b "quoted"
+        request: {url: /b}
+`, tg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := jtlRows(t, out)
+	f, err := os.Open(filepath.Join(out, HLogFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := hdr.NewHistogramLogReader(f)
+	byTag := map[string]int64{}
+	for {
+		h, err := r.NextIntervalHistogram()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h == nil {
+			break
+		}
+		byTag[h.Tag()] += h.TotalCount()
+	}
+	var elapsed int64
+	for tag, n := range byTag {
+		if !strings.HasSuffix(tag, ".corrected") {
+			elapsed += n
+		}
+	}
+	if elapsed != int64(len(rows)) || len(rows) != 300 {
+		t.Fatalf("hlog counts %v (sum %d), JTL rows %d, want 300", byTag, elapsed, len(rows))
+	}
+}
+
+func TestTransactionRows(t *testing.T) {
+	tg := newTarget(t)
+	sum, out, err := runYAML(t, `
+version: 1
+name: txn
+target: TARGET
+scenarios:
+  - name: s
+    executor: per-vu-iterations
+    vus: 1
+    iterations: 1
+    steps:
+      - group: checkout
+        steps:
+          - name: one
+            request: {url: /a}
+          - name: two
+            request: {url: "/b?status=500"}
+`, tg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := jtlRows(t, out)
+	if len(rows) != 3 || rows[2][cLabel] != "checkout" {
+		t.Fatalf("rows %v", rows)
+	}
+	tr := rows[2]
+	if tr[cCode] != "" || tr[cSuccess] != "false" || tr[cURL] != "null" || tr[cDataType] != "" ||
+		tr[cMessage] != "Number of samples in transaction : 2, number of failing samples : 1" {
+		t.Errorf("transaction row %q", tr)
+	}
+	e1, _ := strconv.Atoi(rows[0][cElapsed])
+	e2, _ := strconv.Atoi(rows[1][cElapsed])
+	if et, _ := strconv.Atoi(tr[cElapsed]); et < e1+e2-1 || et > e1+e2+1 {
+		t.Errorf("transaction elapsed %d, children %d+%d", et, e1, e2)
+	}
+	if sum.Total.Count != 2 {
+		t.Errorf("total counts %d requests; transactions are not requests", sum.Total.Count)
+	}
+}
+
+func TestThresholdsAndAbort(t *testing.T) {
+	tg := newTarget(t)
+	sum, _, err := runYAML(t, `
+version: 1
+name: thr
+target: TARGET
+scenarios:
+  - name: s
+    executor: constant-vus
+    vus: 1
+    duration: 1s
+    steps:
+      - name: ok
+        request: {url: /a}
+      - name: bad
+        request: {url: "/a?status=500"}
+thresholds:
+  http_req_failed: ["rate < 0.01"]
+  "http_req_duration{step:ok}": ["p(99) < 5000"]
+  "http_reqs{status:500}": ["count > 0"]
+  checks: ["rate > 0.99"]
+`, tg.URL)
+	if !errors.Is(err, ErrThresholds) {
+		t.Fatalf("err %v, want ErrThresholds", err)
+	}
+	res := map[string]ThresholdResult{}
+	for _, r := range sum.Thresholds {
+		res[r.Metric] = r
+	}
+	if r := res["http_req_failed"]; r.OK || r.Actual < 0.4 || r.Actual > 0.6 {
+		t.Errorf("http_req_failed %+v", r)
+	}
+	if r := res["http_req_duration{step:ok}"]; !r.OK {
+		t.Errorf("duration %+v", r)
+	}
+	if r := res["http_reqs{status:500}"]; !r.OK || r.Actual != float64(sum.Total.Errors) {
+		t.Errorf("status filter %+v, errors %d", r, sum.Total.Errors)
+	}
+	if r := res["checks"]; !r.OK || !r.NoData {
+		t.Errorf("checks without data %+v", r)
+	}
+
+	begin := time.Now()
+	sum, _, err = runYAML(t, `
+version: 1
+name: abort
+target: TARGET
+scenarios:
+  - name: s
+    executor: constant-vus
+    vus: 1
+    duration: 20s
+    steps:
+      - name: bad
+        request: {url: "/a?status=500"}
+thresholds:
+  http_req_failed: [{threshold: "rate < 0.5", abort_on_fail: true, delay_abort_eval: 1s}]
+`, tg.URL)
+	if !errors.Is(err, ErrThresholds) {
+		t.Fatalf("err %v", err)
+	}
+	if d := time.Since(begin); d > 5*time.Second {
+		t.Errorf("abort_on_fail took %s", d)
+	}
+	if !sum.Thresholds[0].Aborted || !strings.Contains(sum.Run.StopReason, "threshold") {
+		t.Errorf("threshold result %+v stop %q", sum.Thresholds[0], sum.Run.StopReason)
+	}
+}

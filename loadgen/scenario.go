@@ -1,0 +1,342 @@
+package loadgen
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/loadgen/loadgen/planspec"
+)
+
+// scenarioRun is the runtime of one scenario: its VUs and counters.
+type scenarioRun struct {
+	e       *engine
+	index   int
+	cfg     *planspec.Scenario
+	steps   []*step
+	arrival bool
+
+	active     atomic.Int64 // VUs running an iteration
+	vus        atomic.Int64 // VUs allocated (vus_max)
+	iterations atomic.Int64 // iterations completed
+	dropped    atomic.Int64 // arrivals with no free VU
+	started    atomic.Int64 // clock ns when the scenario started (0: not yet)
+
+	mu  sync.Mutex
+	all []*vu // for hard-stop interrupts
+}
+
+func (e *engine) newScenarioRuns() []*scenarioRun {
+	runs := make([]*scenarioRun, len(e.plan.Scenarios))
+	for i := range e.plan.Scenarios {
+		sc := &e.plan.Scenarios[i]
+		runs[i] = &scenarioRun{
+			e:       e,
+			index:   i,
+			cfg:     sc,
+			steps:   e.comp.scenarios[i],
+			arrival: planspec.IsArrivalRate(sc.Executor),
+		}
+	}
+	return runs
+}
+
+// plannedEnd is when the scenario stops starting iterations, from test start.
+func (sr *scenarioRun) plannedEnd() time.Duration {
+	return sr.cfg.StartTime.D() + sr.length()
+}
+
+// length is the scenario's regular duration (without graceful stop).
+func (sr *scenarioRun) length() time.Duration {
+	sc := sr.cfg
+	switch sc.Executor {
+	case planspec.ConstantVUs, planspec.ConstantArrivalRate:
+		return sc.Duration.D()
+	case planspec.PerVUIterations, planspec.SharedIterations:
+		return sc.MaxDuration.D()
+	}
+	var d time.Duration
+	for _, st := range sc.Stages {
+		d += st.Duration.D()
+	}
+	return d
+}
+
+func (sr *scenarioRun) newVU() *vu {
+	n := sr.vus.Add(1)
+	v := newVU(sr, int32(n))
+	sr.mu.Lock()
+	sr.all = append(sr.all, v)
+	sr.mu.Unlock()
+	return v
+}
+
+// enter and leave count active VUs: for closed-model executors a VU is
+// active while it loops, for arrival-rate ones while it runs an iteration.
+func (sr *scenarioRun) enter() {
+	sr.active.Add(1)
+	sr.e.activeAll.Add(1)
+}
+
+func (sr *scenarioRun) leave() {
+	sr.active.Add(-1)
+	sr.e.activeAll.Add(-1)
+}
+
+func (sr *scenarioRun) interruptAll() {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	for _, v := range sr.all {
+		v.interrupt()
+	}
+}
+
+// run waits for start_time, runs the executor until its regular end (or
+// until stop is cancelled), then gives in-flight iterations graceful_stop
+// before interrupting them.
+func (sr *scenarioRun) run(stop context.Context) {
+	if d := sr.cfg.StartTime.D(); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-stop.Done():
+			t.Stop()
+			return
+		}
+	}
+	sr.started.Store(sr.e.clock())
+	gentle, cancelGentle := context.WithTimeout(stop, sr.length())
+	defer cancelGentle()
+	hard, cancelHard := context.WithCancel(context.Background())
+	defer cancelHard()
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-gentle.Done():
+		case <-done:
+			return
+		}
+		t := time.NewTimer(sr.cfg.GracefulStop.D())
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-sr.e.opts.HardStop:
+		case <-done:
+			return
+		}
+		cancelHard()
+		sr.interruptAll()
+	}()
+
+	var wg sync.WaitGroup
+	switch sr.cfg.Executor {
+	case planspec.ConstantVUs:
+		sr.loopVUs(&wg, gentle, hard, *sr.cfg.VUs, func(*vu) bool { return true })
+	case planspec.PerVUIterations:
+		per := int64(*sr.cfg.Iterations)
+		sr.loopVUs(&wg, gentle, hard, *sr.cfg.VUs, func(v *vu) bool { return v.iter.Load() < per })
+	case planspec.SharedIterations:
+		var left atomic.Int64
+		left.Store(int64(*sr.cfg.Iterations))
+		sr.loopVUs(&wg, gentle, hard, *sr.cfg.VUs, func(*vu) bool { return left.Add(-1) >= 0 })
+	case planspec.RampingVUs:
+		sr.rampingVUs(&wg, gentle, hard)
+	case planspec.ConstantArrivalRate, planspec.RampingArrivalRate:
+		sr.arrivalRate(&wg, gentle, hard)
+	}
+	wg.Wait()
+	close(done)
+}
+
+// loopVUs starts n VUs that run iterations while next allows and the
+// scenario has time left.
+func (sr *scenarioRun) loopVUs(wg *sync.WaitGroup, gentle, hard context.Context, n int, next func(*vu) bool) {
+	for range n {
+		v := sr.newVU()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer v.close()
+			sr.enter()
+			defer sr.leave()
+			for gentle.Err() == nil && next(v) {
+				v.runIteration(hard, gentle, 0)
+			}
+		}()
+	}
+}
+
+// rampingVUs follows the stages: VU i runs while the current target is
+// above i; a VU above the target finishes its iteration (interrupted after
+// graceful_ramp_down) and waits to be needed again.
+func (sr *scenarioRun) rampingVUs(wg *sync.WaitGroup, gentle, hard context.Context) {
+	start := *sr.cfg.StartVUs
+	changes := vuChanges(start, vuSegments(sr.cfg))
+	var target atomic.Int64
+	target.Store(int64(start))
+	type rvu struct {
+		v    *vu
+		wake chan struct{}
+		mu   sync.Mutex
+		stop context.CancelFunc // cancels the iteration in flight
+	}
+	var vus []*rvu
+	spawn := func() {
+		r := &rvu{v: sr.newVU(), wake: make(chan struct{}, 1)}
+		idx := int64(len(vus))
+		vus = append(vus, r)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer r.v.close()
+			sr.enter()
+			defer sr.leave()
+			for gentle.Err() == nil {
+				if idx >= target.Load() {
+					r.v.flush()
+					sr.leave()
+					select {
+					case <-r.wake:
+						sr.enter()
+						continue
+					case <-gentle.Done():
+						sr.enter() // balanced by the deferred leave
+						return
+					}
+				}
+				ictx, cancel := context.WithCancel(hard)
+				r.mu.Lock()
+				r.stop = cancel
+				r.mu.Unlock()
+				r.v.runIteration(ictx, gentle, 0)
+				r.mu.Lock()
+				r.stop = nil
+				r.mu.Unlock()
+				cancel()
+				r.v.client.Resume()
+			}
+		}()
+	}
+	for range start {
+		spawn()
+	}
+	rampDown := sr.cfg.GracefulRampDown.D()
+	t0 := time.Now()
+	timer := time.NewTimer(0)
+	<-timer.C
+	defer timer.Stop()
+	for _, ch := range changes {
+		timer.Reset(time.Until(t0.Add(ch.At)))
+		select {
+		case <-timer.C:
+		case <-gentle.Done():
+			return
+		}
+		old := int(target.Load())
+		for len(vus) < ch.VUs {
+			spawn()
+		}
+		target.Store(int64(ch.VUs))
+		for i := old; i < ch.VUs; i++ {
+			select {
+			case vus[i].wake <- struct{}{}:
+			default:
+			}
+		}
+		for i := ch.VUs; i < old; i++ {
+			r := vus[i]
+			seen := r.v.iter.Load()
+			idx := int64(i)
+			time.AfterFunc(rampDown, func() {
+				if target.Load() > idx || r.v.iter.Load() != seen {
+					return
+				}
+				r.mu.Lock()
+				if r.stop != nil {
+					r.stop()
+					r.v.interrupt()
+				}
+				r.mu.Unlock()
+			})
+		}
+	}
+	<-gentle.Done()
+}
+
+// arrivalRate starts iterations at the intended times of the rate profile.
+// A free VU takes the arrival; with none free, a new VU is started up to
+// max_vus; beyond that the arrival is dropped (never queued).
+func (sr *scenarioRun) arrivalRate(wg *sync.WaitGroup, gentle, hard context.Context) {
+	sc := sr.cfg
+	maxVUs := int64(*sc.MaxVUs)
+	idle := make(chan *avu, maxVUs)
+	spawn := func(first int64) *avu {
+		a := &avu{v: sr.newVU(), work: make(chan int64, 1)}
+		if first > 0 {
+			a.work <- first
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer a.v.close()
+			for {
+				select {
+				case due := <-a.work:
+					a.v.runIteration(hard, gentle, due)
+					if gentle.Err() != nil {
+						return
+					}
+					a.v.flush()
+					idle <- a
+				case <-gentle.Done():
+					return
+				}
+			}
+		}()
+		return a
+	}
+	for range *sc.PreAllocatedVUs {
+		idle <- spawn(0)
+	}
+
+	arr := newArrivals(rateSegments(sc), sc.Arrivals == "poisson", sr.e.seed+uint64(sr.index))
+	t0 := sr.e.clock()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	for {
+		off, ok := arr.Next()
+		if !ok {
+			break
+		}
+		due := t0 + int64(off)
+		if wait := due - sr.e.clock(); wait > 0 {
+			timer.Reset(time.Duration(wait))
+			select {
+			case <-timer.C:
+			case <-gentle.Done():
+				return
+			}
+		} else if gentle.Err() != nil {
+			return
+		}
+		select {
+		case a := <-idle:
+			a.work <- due
+		default:
+			if sr.vus.Load() < maxVUs {
+				spawn(due)
+			} else {
+				sr.dropped.Add(1)
+			}
+		}
+	}
+	<-gentle.Done()
+}
+
+// avu is an arrival-rate VU with its work slot.
+type avu struct {
+	v    *vu
+	work chan int64
+}
