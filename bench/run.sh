@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # bench/run.sh — loopback benchmark of loadgen against wrk, vegeta and hey.
 #
-# Usage: bench/run.sh [--update-results] [--quick]
+# Usage: bench/run.sh [--update-results] [--quick] [--wait-idle]
 #
 #   --update-results  also replace the "Latest run" section of bench/RESULTS.md
+#   --wait-idle       first wait (up to 5 minutes) until the CPUs are at least
+#                     90% idle: other work on the machine skews every number
 #   --quick           short smoke run (every duration cut down; numbers are
 #                     not comparable with a full run)
 #
@@ -41,12 +43,14 @@ STALL_S=30 STALL_RATE=1000 STALL=1s STALL_EVERY=10s
 
 UPDATE_RESULTS=0
 QUICK=0
+WAIT_IDLE=0
 for arg in "$@"; do
 	case $arg in
 	--update-results) UPDATE_RESULTS=1 ;;
 	--quick) QUICK=1 ;;
+	--wait-idle) WAIT_IDLE=1 ;;
 	-h | --help)
-		sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+		sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -297,11 +301,19 @@ machine() {
 	echo "loadgen: $v"
 	echo "mode:    $( ((QUICK)) && echo "quick (durations shortened)" || echo full)"
 	echo "pinning: server on CPU $SERVER_CPU, load tool on CPU $CLIENT_CPU; ulimit -n $(ulimit -n)"
+	echo "load:    load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
+}
+
+# section TITLE: a section header, with how idle the machine was just before
+# (every tool of this run is stopped between sections).
+section() {
 	local idle
 	idle=$(cpu_idle)
-	echo "idle:    ${idle}% of all CPUs idle before the run (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+	echo
+	echo "== $1"
+	echo "(CPUs ${idle}% idle before this section)"
 	if [[ $idle != n/a ]] && ((idle < 90)); then
-		echo "WARNING: other processes are using the CPUs; the numbers below are not reliable"
+		echo "WARNING: other processes are using the CPUs; the numbers of this section are not reliable"
 	fi
 }
 
@@ -350,16 +362,18 @@ R_OPEN_ERR=n/a R_OPEN_DIFF=n/a R_MEM_MB=n/a
 R_STARTUP=()
 
 closed_loop() {
-	echo
-	echo "== 1. Closed loop: $CLOSED_CONNS connections, keep-alive, ${CLOSED_S}s, GET $NGINX_URL/ (tool on CPU $CLIENT_CPU)"
+	section "1. Closed loop: $CLOSED_CONNS connections, keep-alive, ${CLOSED_S}s, GET $NGINX_URL/ (tool on CPU $CLIENT_CPU)"
 	if [[ -z $NGINX_PID ]]; then
 		skip "nginx is not running"
 		return
 	fi
 	local limit=$((CLOSED_S + 30))
 
+	local i_wrk=n/a i_vegeta=n/a i_hey=n/a i_loadgen=n/a
+
 	# wrk
 	if have wrk; then
+		i_wrk=$(cpu_idle)
 		timeout --foreground -k 5 "$limit" taskset -c "$CLIENT_CPU" wrk -t1 -c"$CLOSED_CONNS" -d"${CLOSED_S}s" "$NGINX_URL/" \
 			>"$WORK/wrk.txt" 2>&1 || true
 		R_WRK=$(awk '/^Requests\/sec:/ {print $2}' "$WORK/wrk.txt")
@@ -373,6 +387,7 @@ closed_loop() {
 
 	# vegeta: attack into a file first so encoding the report does not compete for the CPU
 	if [[ -x $BIN/vegeta ]]; then
+		i_vegeta=$(cpu_idle)
 		rm -f "$WORK/vegeta.bin"
 		if echo "GET $NGINX_URL/" | timeout --foreground -k 5 "$limit" taskset -c "$CLIENT_CPU" "$BIN/vegeta" attack \
 			-rate=0 -max-workers="$CLOSED_CONNS" -workers="$CLOSED_CONNS" -duration="${CLOSED_S}s" \
@@ -391,6 +406,7 @@ closed_loop() {
 
 	# hey
 	if [[ -x $BIN/hey ]]; then
+		i_hey=$(cpu_idle)
 		timeout --foreground -k 5 "$limit" taskset -c "$CLIENT_CPU" "$BIN/hey" -c "$CLOSED_CONNS" -z "${CLOSED_S}s" "$NGINX_URL/" \
 			>"$WORK/hey.txt" 2>&1 || true
 		R_HEY=$(awk '/Requests\/sec:/ {print $2}' "$WORK/hey.txt")
@@ -410,6 +426,7 @@ closed_loop() {
     vus: $CLOSED_CONNS
     duration: ${CLOSED_S}s" /
 		local err
+		i_loadgen=$(cpu_idle)
 		err=$(run_loadgen closed "$plan" "$limit")
 		if [[ -z $err ]]; then
 			local s=$WORK/runs/closed/summary.json
@@ -424,19 +441,20 @@ closed_loop() {
 	fi
 
 	echo
-	printf '%-8s %14s %18s\n' tool "requests/s" "loadgen ratio"
-	printf '%-8s %14s %18s\n' wrk "$(fmt0 "$R_WRK")" "$(ratio "$R_LOADGEN" "$R_WRK")"
-	printf '%-8s %14s %18s\n' vegeta "$(fmt0 "$R_VEGETA")" "$(ratio "$R_LOADGEN" "$R_VEGETA")"
-	printf '%-8s %14s %18s\n' hey "$(fmt0 "$R_HEY")" "$(ratio "$R_LOADGEN" "$R_HEY")"
-	printf '%-8s %14s %18s\n' loadgen "$(fmt0 "$R_LOADGEN")" "(requests: $count)"
+	printf '%-8s %12s %15s %14s\n' tool "requests/s" "loadgen ratio" "CPUs idle"
+	printf '%-8s %12s %15s %13s%%\n' wrk "$(fmt0 "$R_WRK")" "$(ratio "$R_LOADGEN" "$R_WRK")" "$i_wrk"
+	printf '%-8s %12s %15s %13s%%\n' vegeta "$(fmt0 "$R_VEGETA")" "$(ratio "$R_LOADGEN" "$R_VEGETA")" "$i_vegeta"
+	printf '%-8s %12s %15s %13s%%\n' hey "$(fmt0 "$R_HEY")" "$(ratio "$R_LOADGEN" "$R_HEY")" "$i_hey"
+	printf '%-8s %12s %15s %13s%%\n' loadgen "$(fmt0 "$R_LOADGEN")" "" "$i_loadgen"
+	echo "(CPUs idle: share of idle CPU time in the second before each tool started)"
+	[[ $count == n/a ]] || echo "loadgen requests: $count"
 	if [[ -n $LOADGEN && -s $WORK/runs/closed/summary.json ]]; then
 		startup_line "$WORK/runs/closed/summary.json"
 	fi
 }
 
 open_model() {
-	echo
-	echo "== 2a. Open model accuracy: constant-arrival-rate $OPEN_RATE/s for ${OPEN_S}s against nginx"
+	section "2a. Open model accuracy: constant-arrival-rate $OPEN_RATE/s for ${OPEN_S}s against nginx"
 	[[ -n $NGINX_PID ]] || {
 		skip "nginx is not running"
 		return
@@ -476,8 +494,7 @@ open_model() {
 }
 
 memory() {
-	echo
-	echo "== 2b. Memory: constant-vus $MEM_VUS VUs, think_time 1s, ${MEM_S}s against nginx"
+	section "2b. Memory: constant-vus $MEM_VUS VUs, think_time 1s, ${MEM_S}s against nginx"
 	[[ -n $NGINX_PID ]] || {
 		skip "nginx is not running"
 		return
@@ -512,8 +529,7 @@ memory() {
 }
 
 stall() {
-	echo
-	echo "== 2c. Coordinated omission: demo target stalling $STALL every $STALL_EVERY, constant-arrival-rate $STALL_RATE/s for ${STALL_S}s"
+	section "2c. Coordinated omission: demo target stalling $STALL every $STALL_EVERY, constant-arrival-rate $STALL_RATE/s for ${STALL_S}s"
 	[[ -n $LOADGEN ]] || {
 		skip "loadgen does not build: $(first_line "$WORK/loadgen.build.log")"
 		return
@@ -607,6 +623,20 @@ if ! have taskset; then
 elif ! start_nginx >"$WORK/nginx.start" 2>&1; then
 	NGINX_ERR=$(first_line "$WORK/nginx.start")
 	NGINX_PID=
+fi
+
+if ((WAIT_IDLE)); then
+	deadline=$((SECONDS + 300))
+	while :; do
+		idle=$(cpu_idle)
+		[[ $idle != n/a ]] && ((idle >= 90)) && break
+		if ((SECONDS >= deadline)); then
+			note "CPUs still only ${idle}% idle after 5 minutes; running anyway"
+			break
+		fi
+		note "waiting for idle CPUs (now ${idle}% idle)"
+		sleep 5
+	done
 fi
 
 # Results go to stdout and latest.txt, with this checkout's path removed.

@@ -201,24 +201,6 @@ func (s *sink) value(a planspec.Aggregation, seconds float64) (float64, bool) {
 	return 0, false
 }
 
-func compare(v float64, op string, want float64) bool {
-	switch op {
-	case "<":
-		return v < want
-	case "<=":
-		return v <= want
-	case ">":
-		return v > want
-	case ">=":
-		return v >= want
-	case "==", "===":
-		return v == want
-	case "!=":
-		return v != want
-	}
-	return false
-}
-
 // ThresholdResult is one evaluated threshold.
 type ThresholdResult struct {
 	Metric      string  `json:"metric"`
@@ -239,7 +221,7 @@ func (s *sink) evaluate(seconds float64) []ThresholdResult {
 		if !ok {
 			r.OK, r.NoData = true, true
 		} else {
-			r.OK = compare(v, t.Op, t.Value)
+			r.OK = planspec.Compare(v, t.Op, t.Value)
 		}
 		out = append(out, r)
 	}

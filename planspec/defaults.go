@@ -58,10 +58,10 @@ func setDefaults(p *Plan) {
 func stepDefaults(steps []Step) {
 	for i := range steps {
 		s := &steps[i]
-		if s.OnFailure == "" {
-			s.OnFailure = "continue"
-		}
 		if s.Request != nil {
+			if s.OnFailure == "" {
+				s.OnFailure = "continue"
+			}
 			if s.Request.Method == "" {
 				s.Request.Method = "GET"
 			}

@@ -371,18 +371,19 @@ func unshift(n *yaml.Node, ins []insertion) {
 	if n == nil || len(ins) == 0 {
 		return
 	}
-	fix := func(line, col int) int {
-		d := 0
-		for _, in := range ins {
-			if in.Line == line && in.Col < col {
-				d++
-			}
-		}
-		return col - d
+	byLine := map[int][]int{}
+	for _, in := range ins {
+		byLine[in.Line] = append(byLine[in.Line], in.Col)
 	}
 	var visit func(*yaml.Node)
 	visit = func(n *yaml.Node) {
-		n.Column = fix(n.Line, n.Column)
+		d := 0
+		for _, c := range byLine[n.Line] {
+			if c < n.Column {
+				d++
+			}
+		}
+		n.Column -= d
 		for _, c := range n.Content {
 			visit(c)
 		}

@@ -140,7 +140,11 @@ func (m MetricRef) String() string {
 		b.WriteString(k)
 		b.WriteByte(':')
 		if strings.ContainsAny(v, ",{}\"'") {
-			v = strconv.Quote(v)
+			q := "\""
+			if strings.Contains(v, q) {
+				q = "'"
+			}
+			v = q + v + q
 		}
 		b.WriteString(v)
 	}

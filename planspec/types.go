@@ -110,12 +110,14 @@ type Stage struct {
 // Step is either a request step (Name + Request) or a group (Group + Steps),
 // which becomes a JMeter transaction.
 type Step struct {
-	Name      string               `yaml:"name,omitempty" json:"name,omitempty"`
-	Request   *Request             `yaml:"request,omitempty" json:"request,omitempty"`
-	Check     []string             `yaml:"check,omitempty" json:"check,omitempty"`
-	Extract   map[string]Extractor `yaml:"extract,omitempty" json:"extract,omitempty"`
-	OnFailure string               `yaml:"on_failure,omitempty" json:"on_failure,omitempty" jsonschema:"enum=continue,enum=stop_iteration"`
-	ThinkTime *ThinkTime           `yaml:"think_time,omitempty" json:"think_time,omitempty"`
+	Name    string               `yaml:"name,omitempty" json:"name,omitempty"`
+	Request *Request             `yaml:"request,omitempty" json:"request,omitempty"`
+	Check   []string             `yaml:"check,omitempty" json:"check,omitempty"`
+	Extract map[string]Extractor `yaml:"extract,omitempty" json:"extract,omitempty"`
+	// OnFailure is "continue" (the default) or "stop_iteration": what the
+	// iteration does when this request fails. Request steps only.
+	OnFailure string     `yaml:"on_failure,omitempty" json:"on_failure,omitempty" jsonschema:"enum=continue,enum=stop_iteration"`
+	ThinkTime *ThinkTime `yaml:"think_time,omitempty" json:"think_time,omitempty"`
 
 	Group string `yaml:"group,omitempty" json:"group,omitempty"`
 	Steps []Step `yaml:"steps,omitempty" json:"steps,omitempty"`

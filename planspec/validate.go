@@ -444,9 +444,6 @@ func (v *validator) step(s *Step, ptr string) {
 	default:
 		v.r.at(ptr, "a step needs either `request` (with a `name`) or `group` (with `steps`)")
 	}
-	if s.OnFailure != "" || v.has(ptr+"/on_failure") {
-		v.enum(ptr+"/on_failure", s.OnFailure, []string{"continue", "stop_iteration"}, "on_failure")
-	}
 }
 
 func (v *validator) groupStep(s *Step, ptr string) {
@@ -508,6 +505,7 @@ func (v *validator) requestStep(s *Step, ptr string) {
 			}
 		}
 	}
+	v.enum(ptr+"/on_failure", s.OnFailure, []string{"continue", "stop_iteration"}, "on_failure")
 	v.headers(req.Headers, rp+"/headers", "headers")
 	if req.Timeout != nil && *req.Timeout <= 0 {
 		v.r.at(rp+"/timeout", "%s: timeout must be greater than 0s", what)

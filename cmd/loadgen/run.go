@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 
@@ -26,6 +27,7 @@ type runFlags struct {
 	jtlSample float64
 	jtlMode   string
 	seed      uint64
+	cpuProf   string
 }
 
 func newRunCmd() *cobra.Command {
@@ -45,6 +47,7 @@ func newRunCmd() *cobra.Command {
 	fl.Float64Var(&f.jtlSample, "jtl-sample", 1, "share of successful rows kept in results.jtl (errors are always kept); histograms and summary stay complete")
 	fl.StringVar(&f.jtlMode, "jtl", "all", "rows kept in results.jtl: all | errors")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed for think times, poisson arrivals and JTL sampling (0: random)")
+	fl.StringVar(&f.cpuProf, "cpuprofile", "", "write a Go CPU profile of the run to this file")
 	return cmd
 }
 
@@ -127,6 +130,17 @@ func runPlan(ctx context.Context, p *planspec.Plan, f runFlags, jopts record.JTL
 		}
 	}()
 
+	if f.cpuProf != "" {
+		pf, err := os.Create(f.cpuProf)
+		if err != nil {
+			return exitWith(exitUsage, err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return exitWith(exitUsage, err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	opts := loadgen.Options{
 		Out:          f.out,
 		Target:       f.target,

@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "loadgen-cli-*")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "loadgen")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		panic(string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// server is a real target on 127.0.0.1 counting requests.
+func server(t *testing.T) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var n atomic.Int64
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		if r.URL.Path == "/fail" {
+			w.WriteHeader(500)
+		}
+		_, _ = w.Write([]byte("ok"))
+	}))
+	t.Cleanup(s.Close)
+	return s, &n
+}
+
+func writePlan(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "plan.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// cli runs the CLI and returns its exit code, stdout and stderr.
+func cli(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, out.String(), errb.String()
+	case errors.As(err, &ee):
+		return ee.ExitCode(), out.String(), errb.String()
+	}
+	t.Fatalf("run loadgen: %v", err)
+	return 0, "", ""
+}
+
+const shortPlan = `version: 1
+name: cli
+target: TARGET
+scenarios:
+  - name: s
+    executor: per-vu-iterations
+    vus: 2
+    iterations: 5
+    steps:
+      - name: get
+        request: {url: PATH}
+thresholds:
+  http_req_failed: ["rate < 0.5"]
+`
+
+func TestRunExitCodes(t *testing.T) {
+	srv, hits := server(t)
+	tests := []struct {
+		name string
+		path string
+		want int
+	}{
+		{"thresholds pass", "/ok", exitOK},
+		{"thresholds fail", "/fail", exitThresholds},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan := writePlan(t, strings.NewReplacer("TARGET", srv.URL, "PATH", tt.path).Replace(shortPlan))
+			out := t.TempDir()
+			code, stdout, stderr := cli(t, "run", plan, "--out", out)
+			if code != tt.want {
+				t.Fatalf("exit %d, want %d\n%s\n%s", code, tt.want, stdout, stderr)
+			}
+			var sum struct {
+				Total struct{ Count int64 } `json:"total"`
+			}
+			b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &sum); err != nil || sum.Total.Count != 10 {
+				t.Fatalf("summary count %d err %v", sum.Total.Count, err)
+			}
+			if !strings.Contains(stdout, "thresholds:") || !strings.Contains(stdout, out) {
+				t.Errorf("stdout lacks the summary or the output path:\n%s", stdout)
+			}
+		})
+	}
+	if hits.Load() != 20 {
+		t.Errorf("server saw %d requests, want 20", hits.Load())
+	}
+}
+
+func TestInvalidPlanExit2NothingSent(t *testing.T) {
+	srv, hits := server(t)
+	plan := writePlan(t, strings.NewReplacer("TARGET", srv.URL, "PATH", "/ok", "iterations: 5", "iteratons: 5").Replace(shortPlan))
+	for _, args := range [][]string{{"validate", plan}, {"run", plan, "--out", t.TempDir()}} {
+		cmd := args[0]
+		code, _, stderr := cli(t, args...)
+		if code != exitUsage {
+			t.Fatalf("%s: exit %d, want 2\n%s", cmd, code, stderr)
+		}
+		if !regexp.MustCompile(`plan\.yaml:8:5: .*iteratons.*iterations`).MatchString(stderr) {
+			t.Errorf("%s: stderr lacks file:line:col with a hint:\n%s", cmd, stderr)
+		}
+	}
+	if hits.Load() != 0 {
+		t.Errorf("%d requests sent for an invalid plan", hits.Load())
+	}
+	good := writePlan(t, strings.NewReplacer("TARGET", srv.URL, "PATH", "/ok").Replace(shortPlan))
+	if code, out, errs := cli(t, "validate", good); code != 0 || !strings.Contains(out, "ok") {
+		t.Errorf("validate good plan: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+func TestOutputNotWritableExit2(t *testing.T) {
+	srv, hits := server(t)
+	plan := writePlan(t, strings.NewReplacer("TARGET", srv.URL, "PATH", "/ok").Replace(shortPlan))
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := cli(t, "run", plan, "--out", filepath.Join(file, "sub"))
+	if code != exitUsage || !strings.Contains(stderr, "output folder") {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	if hits.Load() != 0 {
+		t.Errorf("%d requests sent before the output check", hits.Load())
+	}
+	if code, _, stderr := cli(t, "run", plan, "--jtl-sample", "2"); code != exitUsage {
+		t.Errorf("bad --jtl-sample: exit %d %s", code, stderr)
+	}
+}
+
+func TestSignalFlushesAndExits130(t *testing.T) {
+	srv, _ := server(t)
+	plan := writePlan(t, `version: 1
+name: long
+target: `+srv.URL+`
+scenarios:
+  - name: s
+    executor: constant-vus
+    vus: 3
+    duration: 1m
+    think_time: 10ms
+    steps:
+      - name: get
+        request: {url: /ok}
+`)
+	out := t.TempDir()
+	cmd := exec.Command(binary, "run", plan, "--out", out)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	begin := time.Now()
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
+		t.Fatalf("wait: %v, want exit 130", err)
+	}
+	if d := time.Since(begin); d > 5*time.Second {
+		t.Errorf("stopping took %s", d)
+	}
+	f, err := os.Open(filepath.Join(out, "results.jtl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(rows) < 10 {
+		t.Fatalf("results.jtl: %d rows, err %v", len(rows), err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Run struct {
+			Interrupted bool `json:"interrupted"`
+		} `json:"run"`
+		Total struct{ Count int } `json:"total"`
+	}
+	if err := json.Unmarshal(b, &sum); err != nil || !sum.Run.Interrupted || sum.Total.Count != len(rows)-1 {
+		t.Errorf("summary %+v (err %v), JTL rows %d", sum, err, len(rows)-1)
+	}
+}
+
+func TestSchemaIsJSON(t *testing.T) {
+	code, out, _ := cli(t, "schema")
+	var v struct {
+		Schema string `json:"$schema"`
+		Defs   map[string]struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"$defs"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &v) != nil || !strings.Contains(v.Schema, "json-schema.org") {
+		t.Fatalf("schema exit %d, output not a JSON schema: %.200s", code, out)
+	}
+	if _, ok := v.Defs["Scenario"].Properties["executor"]; !ok {
+		t.Errorf("schema has no Scenario.executor property")
+	}
+}
+
+func TestQuickstart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs for ~5 s")
+	}
+	out := t.TempDir()
+	code, stdout, stderr := cli(t, "quickstart", "--out", out, "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, f := range []string{"results.jtl", "latency.hlog", "summary.json"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing or empty", f)
+		}
+	}
+	if !strings.Contains(stdout, "demo target on http://127.0.0.1:") {
+		t.Errorf("stdout: %s", stdout)
+	}
+}
