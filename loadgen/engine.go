@@ -65,15 +65,14 @@ var ErrThresholds = errors.New("thresholds failed")
 
 // engine is the state of one run.
 type engine struct {
-	plan  *planspec.Plan
-	opts  Options
-	comp  *compiled
-	base  time.Time // wall time at clock 0
-	rec   *recorder
-	tls   *tls.Config
-	h2    *http.Transport
-	seed  uint64
-	start sync.Once
+	plan *planspec.Plan
+	opts Options
+	comp *compiled
+	base time.Time // wall time at clock 0
+	rec  *recorder
+	tls  *tls.Config
+	h2   *http.Transport
+	seed uint64
 
 	activeAll atomic.Int64
 	firstReq  atomic.Int64 // clock ns of the first request (0: none yet)

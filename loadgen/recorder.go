@@ -33,7 +33,6 @@ type recorder struct {
 	winCount  int64
 	winErrors int64
 	lastTick  time.Time
-	lastPrint time.Time
 	progress  *progress
 }
 

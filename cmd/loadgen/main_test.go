@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/loadgen/loadgen/examples/demo"
 )
 
 var binary string
@@ -262,5 +264,63 @@ func TestQuickstart(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "demo target on http://127.0.0.1:") {
 		t.Errorf("stdout: %s", stdout)
+	}
+}
+
+// TestPlanFormatExampleRuns runs the example of PLAN_FORMAT.md (shortened
+// from 1 min to 2 s) against the demo target.
+func TestPlanFormatExampleRuns(t *testing.T) {
+	src, err := os.ReadFile("../../planspec/testdata/plan_format_example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := os.ReadFile("../../planspec/testdata/users.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	plan := filepath.Join(dir, "plan.yaml")
+	short := strings.Replace(string(src), "duration: 1m", "duration: 2s", 1)
+	if err := os.WriteFile(plan, []byte(short), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "users.csv"), users, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url, stop, err := demo.Start(context.Background(), "127.0.0.1:0", demo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop(context.Background())
+
+	t.Setenv("API_KEY", "test-key")
+	if code, out, errs := cli(t, "validate", plan); code != 0 {
+		t.Fatalf("validate: exit %d\n%s%s", code, out, errs)
+	}
+	out := t.TempDir()
+	code, stdout, stderr := cli(t, "run", plan, "--target", url, "--out", out, "--quiet")
+	if code != exitOK && code != exitThresholds {
+		t.Fatalf("run: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	f, err := os.Open(filepath.Join(out, "results.jtl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]int{}
+	for _, r := range rows[1:] {
+		labels[r[2]]++
+	}
+	for _, l := range []string{"list products", "login", "add to cart", "checkout"} {
+		if labels[l] == 0 {
+			t.Errorf("no JTL row for %q (labels %v)", l, labels)
+		}
+	}
+	if labels["list products"] < 300 {
+		t.Errorf("%d list products rows, want ~400 (200/s for 2 s)", labels["list products"])
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -105,13 +106,14 @@ func (c *H2Client) Do(ctx context.Context, p *Prepared, r *Result) {
 		cancel()
 	}()
 
-	var connStart, connDone, wrote int64
+	// trace hooks run on the transport's goroutines
+	var connStart, connDone, wroteAt, firstByte atomic.Int64
 	trace := &httptrace.ClientTrace{
-		ConnectStart:         func(string, string) { connStart = c.clock() },
-		TLSHandshakeDone:     func(tls.ConnectionState, error) { connDone = c.clock() },
-		ConnectDone:          func(string, string, error) { connDone = c.clock() },
-		WroteHeaders:         func() { wrote = c.clock() },
-		GotFirstResponseByte: func() { r.FirstByte = c.clock() },
+		ConnectStart:         func(string, string) { connStart.Store(c.clock()) },
+		TLSHandshakeDone:     func(tls.ConnectionState, error) { connDone.Store(c.clock()) },
+		ConnectDone:          func(string, string, error) { connDone.Store(c.clock()) },
+		WroteHeaders:         func() { wroteAt.Store(c.clock()) },
+		GotFirstResponseByte: func() { firstByte.Store(c.clock()) },
 	}
 	var body io.Reader
 	if len(p.Body) > 0 {
@@ -132,13 +134,14 @@ func (c *H2Client) Do(ctx context.Context, p *Prepared, r *Result) {
 	req.Close = p.Close
 	begin := c.clock()
 	res, err := c.rt.RoundTrip(req)
-	if connStart > 0 {
-		r.Connect = connDone - connStart
+	if cs := connStart.Load(); cs > 0 {
+		r.Connect = connDone.Load() - cs
 	}
 	r.Start = begin + r.Connect
-	if wrote > 0 && wrote < r.Start {
-		r.Start = wrote
+	if w := wroteAt.Load(); w > 0 && w < r.Start {
+		r.Start = w
 	}
+	r.FirstByte = firstByte.Load()
 	r.Sent = int64(len(p.Raw))
 	if err != nil {
 		r.End = c.clock()
