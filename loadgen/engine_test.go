@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/loadgen/loadgen/loadgen/record"
 	"github.com/loadgen/loadgen/planspec"
 )
 
@@ -772,5 +774,112 @@ thresholds:
 	}
 	if !sum.Thresholds[0].Aborted || !strings.Contains(sum.Run.StopReason, "threshold") {
 		t.Errorf("threshold result %+v stop %q", sum.Thresholds[0], sum.Run.StopReason)
+	}
+}
+
+func TestJTLSamplingKeepsHistogramsComplete(t *testing.T) {
+	tg := newTarget(t)
+	p, err := planspec.Parse([]byte(strings.ReplaceAll(`
+version: 1
+name: sampled
+target: TARGET
+scenarios:
+  - name: s
+    executor: shared-iterations
+    vus: 4
+    iterations: 2000
+    steps:
+      - name: ok
+        request: {url: /a}
+      - name: bad
+        request: {url: "/a?status=500"}
+`, "TARGET", tg.URL)), "test.yaml", planspec.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	sum, err := Run(context.Background(), p, Options{Out: out, Seed: 1, JTL: record.JTLOptions{Sample: 0.1, Seed: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := jtlRows(t, out)
+	byLabel := countBy(rows, cLabel)
+	if byLabel["bad"] != 2000 {
+		t.Errorf("%d failed rows kept, want all 2000", byLabel["bad"])
+	}
+	if n := byLabel["ok"]; n < 120 || n > 290 {
+		t.Errorf("%d of 2000 successful rows kept, want ~200", n)
+	}
+	if sum.Total.Count != 4000 || sum.Outputs.JTLRows != int64(len(rows)) || sum.Outputs.JTLSkipped != 4000-int64(len(rows)) {
+		t.Errorf("summary count %d rows %d skipped %d", sum.Total.Count, sum.Outputs.JTLRows, sum.Outputs.JTLSkipped)
+	}
+	if got := hlogCount(t, out); got != 4000 {
+		t.Errorf("hlog holds %d samples, want all 4000", got)
+	}
+}
+
+func hlogCount(t *testing.T, dir string) int64 {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, HLogFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := hdr.NewHistogramLogReader(f)
+	var n int64
+	for {
+		h, err := r.NextIntervalHistogram()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h == nil {
+			return n
+		}
+		if !strings.HasSuffix(h.Tag(), ".corrected") {
+			n += h.TotalCount()
+		}
+	}
+}
+
+// TestDiskFullStopsWithWholeRows mounts a tiny tmpfs (root only) and fills
+// it mid-run: the run stops with a clear error and the JTL ends on a row.
+func TestDiskFullStopsWithWholeRows(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
+	}
+	defer exec.Command("umount", dir).Run()
+	tg := newTarget(t)
+	p, err := planspec.Parse([]byte(strings.ReplaceAll(`
+version: 1
+name: diskfull
+target: TARGET
+scenarios:
+  - name: s
+    executor: constant-vus
+    vus: 4
+    duration: 20s
+    steps:
+      - name: a label long enough to fill the disk quickly, with a comma
+        request: {url: /a}
+`, "TARGET", tg.URL)), "test.yaml", planspec.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin := time.Now()
+	_, err = Run(context.Background(), p, Options{Out: dir})
+	if err == nil || !strings.Contains(err.Error(), "no space left on device") || !strings.Contains(err.Error(), JTLFile) {
+		t.Fatalf("err %v, want a clear disk-full error naming %s", err, JTLFile)
+	}
+	if d := time.Since(begin); d > 10*time.Second {
+		t.Errorf("the run went on for %s after the disk filled", d)
+	}
+	rows := jtlRows(t, dir) // valid CSV, 17 columns on every row
+	if len(rows) < 100 {
+		t.Errorf("only %d rows survived", len(rows))
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, JTLFile))
+	if len(b) == 0 || b[len(b)-1] != '\n' {
+		t.Errorf("results.jtl does not end with a whole row")
 	}
 }

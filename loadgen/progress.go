@@ -15,7 +15,7 @@ type progress struct {
 }
 
 func newProgress(e *engine, runs []*scenarioRun) *progress {
-	p := &progress{e: e}
+	p := &progress{e: e, last: e.base}
 	for _, sr := range runs {
 		if end := sr.plannedEnd(); end > p.total {
 			p.total = end

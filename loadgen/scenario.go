@@ -143,7 +143,7 @@ func (sr *scenarioRun) run(stop context.Context) {
 	case planspec.RampingVUs:
 		sr.rampingVUs(&wg, gentle, hard)
 	case planspec.ConstantArrivalRate, planspec.RampingArrivalRate:
-		sr.arrivalRate(&wg, gentle, hard)
+		sr.arrivalRate(&wg, stop, gentle, hard)
 	}
 	wg.Wait()
 	close(done)
@@ -267,7 +267,11 @@ func (sr *scenarioRun) rampingVUs(wg *sync.WaitGroup, gentle, hard context.Conte
 // arrivalRate starts iterations at the intended times of the rate profile.
 // A free VU takes the arrival; with none free, a new VU is started up to
 // max_vus; beyond that the arrival is dropped (never queued).
-func (sr *scenarioRun) arrivalRate(wg *sync.WaitGroup, gentle, hard context.Context) {
+//
+// Every arrival scheduled before the end is started, even when the
+// scheduler runs a little late; only a stop (signal, abort) cuts the
+// schedule short.
+func (sr *scenarioRun) arrivalRate(wg *sync.WaitGroup, stop, gentle, hard context.Context) {
 	sc := sr.cfg
 	maxVUs := int64(*sc.MaxVUs)
 	idle := make(chan *avu, maxVUs)
@@ -284,12 +288,14 @@ func (sr *scenarioRun) arrivalRate(wg *sync.WaitGroup, gentle, hard context.Cont
 				select {
 				case due := <-a.work:
 					a.v.runIteration(hard, gentle, due)
-					if gentle.Err() != nil {
-						return
-					}
 					a.v.flush()
 					idle <- a
 				case <-gentle.Done():
+					select { // an arrival handed over just before the end still runs
+					case due := <-a.work:
+						a.v.runIteration(hard, gentle, due)
+					default:
+					}
 					return
 				}
 			}
@@ -315,10 +321,10 @@ func (sr *scenarioRun) arrivalRate(wg *sync.WaitGroup, gentle, hard context.Cont
 			timer.Reset(time.Duration(wait))
 			select {
 			case <-timer.C:
-			case <-gentle.Done():
+			case <-stop.Done():
 				return
 			}
-		} else if gentle.Err() != nil {
+		} else if stop.Err() != nil {
 			return
 		}
 		select {
