@@ -26,7 +26,7 @@ NGX=$WORK/nginx
 OUT=$WORK/latest.txt
 
 VEGETA_MOD=github.com/tsenart/vegeta/v12@v12.13.0
-HEY_MOD=github.com/rakyll/hey@latest
+HEY_MOD=github.com/rakyll/hey@v0.1.5
 
 NGINX_PORT=18080
 DEMO_PORT=18081
@@ -92,7 +92,7 @@ cpu_idle() {
 jqn() {
 	local v
 	v=$(jq -r "($2) // empty" "$1" 2>/dev/null) || v=
-	[[ -n $v && $v != null ]] && echo "$v" || echo "n/a"
+	if [[ -n $v && $v != null ]]; then echo "$v"; else echo n/a; fi
 }
 
 # calc EXPR with awk; n/a when any operand is n/a or the result is undefined.
@@ -111,8 +111,9 @@ ratio() {
 	if [[ $r == n/a ]]; then echo n/a; else echo "${r}x"; fi
 }
 
-fmt() { [[ $1 == n/a ]] && echo "n/a" || awk -v v="$1" 'BEGIN { printf "%.2f", v }'; }
-fmt0() { [[ $1 == n/a ]] && echo "n/a" || awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
+# fmt N / fmt0 N: N with 2 / 0 decimals, or n/a.
+fmt() { if [[ $1 == n/a ]]; then echo n/a; else awk -v v="$1" 'BEGIN { printf "%.2f", v }'; fi; }
+fmt0() { if [[ $1 == n/a ]]; then echo n/a; else awk -v v="$1" 'BEGIN { printf "%.0f", v }'; fi; }
 
 # wait_port PORT SECONDS: wait until something accepts on 127.0.0.1:PORT.
 wait_port() {
@@ -181,7 +182,7 @@ install_packages() {
 	local i
 	for i in "${!pkgs[@]}"; do
 		if [[ ${pkgs[$i]} == nginx ]] && apt-cache show nginx-light >/dev/null 2>&1; then
-			pkgs[$i]=nginx-light
+			pkgs[i]=nginx-light
 		fi
 	done
 	# Keep the package's init script from starting a system nginx on port 80.
@@ -295,8 +296,10 @@ machine() {
 	elif [[ -n ${LOADGEN_BIN:-} ]]; then
 		v="prebuilt (LOADGEN_BIN)"
 	else
+		local dirty
 		v=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) || v=
-		v="./cmd/loadgen at commit ${v:-none}$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo ' + local changes')"
+		dirty=$(git -C "$ROOT" status --porcelain 2>/dev/null | head -c1) || dirty=
+		v="./cmd/loadgen at commit ${v:-none}${dirty:+ + local changes}"
 	fi
 	echo "loadgen: $v"
 	echo "mode:    $( ((QUICK)) && echo "quick (durations shortened)" || echo full)"
@@ -359,6 +362,7 @@ startup_line() {
 # Results kept for the goals table.
 R_WRK=n/a R_VEGETA=n/a R_HEY=n/a R_LOADGEN=n/a
 R_OPEN_ERR=n/a R_OPEN_DIFF=n/a R_MEM_MB=n/a
+R_STALL_OPEN=n/a R_STALL_CLOSED=n/a
 R_STARTUP=()
 
 closed_loop() {
@@ -437,7 +441,7 @@ closed_loop() {
 			skip "$err"
 		fi
 	else
-		skip "loadgen does not build: $(first_line "$WORK/loadgen.build.log")"
+		skip "loadgen is not available: $(first_line "$WORK/loadgen.build.log")"
 	fi
 
 	echo
@@ -460,7 +464,7 @@ open_model() {
 		return
 	}
 	[[ -n $LOADGEN ]] || {
-		skip "loadgen does not build: $(first_line "$WORK/loadgen.build.log")"
+		skip "loadgen is not available: $(first_line "$WORK/loadgen.build.log")"
 		return
 	}
 	local plan=$WORK/plans/open.yaml err
@@ -500,7 +504,7 @@ memory() {
 		return
 	}
 	[[ -n $LOADGEN ]] || {
-		skip "loadgen does not build: $(first_line "$WORK/loadgen.build.log")"
+		skip "loadgen is not available: $(first_line "$WORK/loadgen.build.log")"
 		return
 	}
 	[[ -x /usr/bin/time ]] || {
@@ -531,7 +535,7 @@ memory() {
 stall() {
 	section "2c. Coordinated omission: demo target stalling $STALL every $STALL_EVERY, constant-arrival-rate $STALL_RATE/s for ${STALL_S}s"
 	[[ -n $LOADGEN ]] || {
-		skip "loadgen does not build: $(first_line "$WORK/loadgen.build.log")"
+		skip "loadgen is not available: $(first_line "$WORK/loadgen.build.log")"
 		return
 	}
 	if port_busy "$DEMO_PORT"; then
@@ -547,29 +551,43 @@ stall() {
 		DEMO_PID=
 		return
 	fi
-	local plan=$WORK/plans/stall.yaml err
-	write_plan "$plan" stall "$DEMO_URL" "    executor: constant-arrival-rate
+	# The same stalled target under the open model (every arrival starts on
+	# time, so the stall shows up) and under a closed loop of 10 VUs (the
+	# wrk/JMeter thread-group model: VUs wait out the stall and stop sending,
+	# so only a handful of samples carry it and the percentiles hide it).
+	local open=$WORK/plans/stall.yaml closed=$WORK/plans/stall-closed.yaml err
+	write_plan "$open" stall "$DEMO_URL" "    executor: constant-arrival-rate
     rate: $STALL_RATE
     time_unit: 1s
     duration: ${STALL_S}s
     pre_allocated_vus: 100
     max_vus: 2000" "/api/products?page=1"
-	err=$(run_loadgen stall "$plan" $((STALL_S + 60)))
+	write_plan "$closed" stall-closed "$DEMO_URL" "    executor: constant-vus
+    vus: 10
+    duration: ${STALL_S}s" "/api/products?page=1"
+	err=$(run_loadgen stall "$open" $((STALL_S + 60)))
+	[[ -n $err ]] || err=$(run_loadgen stall-closed "$closed" $((STALL_S + 60)))
 	stop_pid "$DEMO_PID"
 	DEMO_PID=
 	[[ -z $err ]] || {
 		skip "$err"
 		return
 	}
-	local s=$WORK/runs/stall/summary.json f
-	printf '%-6s %22s %30s\n' "" "http_req_duration (ms)" "http_req_duration_corrected (ms)"
-	for f in p50 p99 max; do
-		printf '%-6s %22s %30s\n' "$f" "$(fmt "$(jqn "$s" ".total.http_req_duration.$f")")" \
-			"$(fmt "$(jqn "$s" ".total.http_req_duration_corrected.$f")")"
+	local s=$WORK/runs/stall/summary.json c=$WORK/runs/stall-closed/summary.json f
+	printf '%-6s %26s %26s %26s\n' "" "open: http_req_duration" "open: ..._corrected" "closed 10 VUs: duration"
+	for f in p50 p99 p999 max; do
+		printf '%-6s %26s %26s %26s\n' "$f" "$(fmt "$(jqn "$s" ".total.http_req_duration.$f")")" \
+			"$(fmt "$(jqn "$s" ".total.http_req_duration_corrected.$f")")" \
+			"$(fmt "$(jqn "$c" ".total.http_req_duration.$f")")"
 	done
-	echo "requests/s (.total.rps): $(fmt "$(jqn "$s" .total.rps)"), dropped_iterations: $(jqn "$s" .dropped_iterations)"
+	echo "open:   requests/s $(fmt "$(jqn "$s" .total.rps)"), dropped_iterations $(jqn "$s" .dropped_iterations), vus_max $(jqn "$s" .vus_max)"
+	echo "closed: requests/s $(fmt "$(jqn "$c" .total.rps)"), requests $(jqn "$c" .total.count)"
+	echo "(values in ms; the open model never queues an arrival behind a busy VU, so its elapsed and corrected"
+	echo " durations both carry the stall, and the corrected one adds the scheduler's own lateness)"
 	startup_line "$s"
-	R_STARTUP+=("$(jqn "$s" .run.startup_ms)")
+	R_STARTUP+=("$(jqn "$s" .run.startup_ms)" "$(jqn "$c" .run.startup_ms)")
+	R_STALL_OPEN=$(jqn "$s" .total.http_req_duration_corrected.p99)
+	R_STALL_CLOSED=$(jqn "$c" .total.http_req_duration.p99)
 }
 
 # goal LABEL VALUE CONDITION(awk, on v): one line of the goals table.
@@ -597,6 +615,7 @@ goals() {
 	goal "open model: corrected - elapsed p99 <= 1 (ms)" "$R_OPEN_DIFF" "v <= 1 && v >= -1"
 	goal "$MEM_VUS VUs: peak RSS <= 300 (MB)" "$R_MEM_MB" "v <= 300"
 	goal "start to first request <= 50 (ms, worst run)" "$(fmt "$max_startup")" "v <= 50"
+	goal "stall: open corrected p99 / closed p99 >= 10" "$(calc "$R_STALL_OPEN / $R_STALL_CLOSED")" "v >= 10"
 }
 
 # ------------------------------------------------------------------- run ---

@@ -85,6 +85,14 @@ type engine struct {
 // clock returns monotonic ns since the run's base time.
 func (e *engine) clock() int64 { return int64(time.Since(e.base)) }
 
+// target is the effective base URL.
+func (e *engine) target() string {
+	if e.opts.Target != "" {
+		return e.opts.Target
+	}
+	return e.plan.Target
+}
+
 // wall converts an engine clock value to Unix ns.
 func (e *engine) wall(t int64) int64 { return e.base.UnixNano() + t }
 
@@ -111,8 +119,7 @@ func Run(ctx context.Context, plan *planspec.Plan, opts Options) (*Summary, erro
 	if err := CheckOutput(opts.Out); err != nil {
 		return nil, err
 	}
-	target := opts.Target
-	comp, err := compile(plan, target)
+	comp, err := compile(plan, opts.Target)
 	if err != nil {
 		return nil, err
 	}
@@ -138,6 +145,9 @@ func Run(ctx context.Context, plan *planspec.Plan, opts Options) (*Summary, erro
 	defer hlogF.Close()
 
 	runs := e.newScenarioRuns()
+	for _, sr := range runs {
+		sr.preallocate(ctx)
+	}
 	e.base = time.Now()
 	rec, err := newRecorder(e, runs, jtlF, hlogF)
 	if err != nil {

@@ -66,12 +66,7 @@ func newRecorder(e *engine, runs []*scenarioRun, jtlF, hlogF *os.File) (*recorde
 }
 
 // submit hands a batch to the recorder (called by VUs).
-func (r *recorder) submit(b *batch) {
-	if r.e.firstReq.Load() == 0 && len(b.samples) > 0 {
-		r.e.firstReq.CompareAndSwap(0, b.samples[0].Start-r.e.base.UnixNano())
-	}
-	r.in <- b
-}
+func (r *recorder) submit(b *batch) { r.in <- b }
 
 // close ends the sample stream; call it once every VU has stopped.
 func (r *recorder) close() { close(r.in) }

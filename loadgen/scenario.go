@@ -2,10 +2,12 @@ package loadgen
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen/httpx"
 	"github.com/loadgen/loadgen/planspec"
 )
 
@@ -21,10 +23,11 @@ type scenarioRun struct {
 	vus        atomic.Int64 // VUs allocated (vus_max)
 	iterations atomic.Int64 // iterations completed
 	dropped    atomic.Int64 // arrivals with no free VU
-	started    atomic.Int64 // clock ns when the scenario started (0: not yet)
 
 	mu  sync.Mutex
 	all []*vu // for hard-stop interrupts
+
+	ready []*vu // arrival-rate VUs allocated (and connected) before the run
 }
 
 func (e *engine) newScenarioRuns() []*scenarioRun {
@@ -84,6 +87,63 @@ func (sr *scenarioRun) leave() {
 	sr.e.activeAll.Add(-1)
 }
 
+// firstRequest is the scenario's first request, or nil.
+func (sr *scenarioRun) firstRequest() *httpx.Prepared {
+	var first func([]*step) *httpx.Prepared
+	first = func(steps []*step) *httpx.Prepared {
+		for _, s := range steps {
+			if s.req != nil {
+				return s.req
+			}
+			if r := first(s.children); r != nil {
+				return r
+			}
+		}
+		return nil
+	}
+	return first(sr.steps)
+}
+
+// preallocate creates an arrival-rate scenario's pre-allocated VUs before
+// the run starts and opens their connection to the first request's host,
+// as VU initialisation: the first arrivals then find warm VUs instead of
+// paying for a burst of connects that the schedule cannot wait for.
+func (sr *scenarioRun) preallocate(ctx context.Context) {
+	if !sr.arrival {
+		return
+	}
+	n := *sr.cfg.PreAllocatedVUs
+	sr.ready = make([]*vu, n)
+	for i := range sr.ready {
+		sr.ready[i] = sr.newVU()
+	}
+	req := sr.firstRequest()
+	if req == nil || sr.e.h2 != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, preconnectTimeout)
+	defer cancel()
+	sem := make(chan struct{}, 64)
+	var wg sync.WaitGroup
+	for _, v := range sr.ready {
+		c, ok := v.client.(*httpx.Client)
+		if !ok {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c.Preconnect(ctx, req)
+		}()
+	}
+	wg.Wait()
+}
+
+// preconnectTimeout bounds the connection warm-up of pre-allocated VUs.
+const preconnectTimeout = 5 * time.Second
+
 func (sr *scenarioRun) interruptAll() {
 	sr.mu.Lock()
 	defer sr.mu.Unlock()
@@ -102,10 +162,12 @@ func (sr *scenarioRun) run(stop context.Context) {
 		case <-t.C:
 		case <-stop.Done():
 			t.Stop()
+			for _, v := range sr.ready {
+				v.close()
+			}
 			return
 		}
 	}
-	sr.started.Store(sr.e.clock())
 	gentle, cancelGentle := context.WithTimeout(stop, sr.length())
 	defer cancelGentle()
 	hard, cancelHard := context.WithCancel(context.Background())
@@ -152,7 +214,12 @@ func (sr *scenarioRun) run(stop context.Context) {
 // loopVUs starts n VUs that run iterations while next allows and the
 // scenario has time left.
 func (sr *scenarioRun) loopVUs(wg *sync.WaitGroup, gentle, hard context.Context, n int, next func(*vu) bool) {
-	for range n {
+	for i := range n {
+		if i%64 == 1 {
+			// let the VUs started so far send their first request instead
+			// of waiting until thousands of VUs exist
+			runtime.Gosched()
+		}
 		v := sr.newVU()
 		wg.Add(1)
 		go func() {
@@ -275,8 +342,11 @@ func (sr *scenarioRun) arrivalRate(wg *sync.WaitGroup, stop, gentle, hard contex
 	sc := sr.cfg
 	maxVUs := int64(*sc.MaxVUs)
 	idle := make(chan *avu, maxVUs)
-	spawn := func(first int64) *avu {
-		a := &avu{v: sr.newVU(), work: make(chan int64, 1)}
+	spawn := func(v *vu, first int64) *avu {
+		if v == nil {
+			v = sr.newVU()
+		}
+		a := &avu{v: v, work: make(chan int64, 1)}
 		if first > 0 {
 			a.work <- first
 		}
@@ -302,8 +372,8 @@ func (sr *scenarioRun) arrivalRate(wg *sync.WaitGroup, stop, gentle, hard contex
 		}()
 		return a
 	}
-	for range *sc.PreAllocatedVUs {
-		idle <- spawn(0)
+	for _, v := range sr.ready {
+		idle <- spawn(v, 0)
 	}
 
 	arr := newArrivals(rateSegments(sc), sc.Arrivals == "poisson", sr.e.seed+uint64(sr.index))
@@ -332,7 +402,7 @@ func (sr *scenarioRun) arrivalRate(wg *sync.WaitGroup, stop, gentle, hard contex
 			a.work <- due
 		default:
 			if sr.vus.Load() < maxVUs {
-				spawn(due)
+				spawn(nil, due)
 			} else {
 				sr.dropped.Add(1)
 			}

@@ -126,7 +126,7 @@ func (r *recorder) summary(end time.Time) *Summary {
 			Version:    Version,
 			Host:       host,
 			GoVersion:  runtime.Version(),
-			Target:     e.opts.Target,
+			Target:     e.target(),
 		},
 		Total: r.total.stats(),
 		Outputs: Outputs{

@@ -245,6 +245,9 @@ func (v *vu) runStep(ctx context.Context, s *step, st *iterationState, parent *t
 	e := v.sr.e
 	r := &v.res
 	v.client.Do(ctx, s.req, r)
+	if e.firstReq.Load() == 0 && r.Start > 0 {
+		e.firstReq.CompareAndSwap(0, r.Start)
+	}
 	if r.Interrupted {
 		return
 	}

@@ -115,6 +115,19 @@ func (c *Client) Close() {
 	}
 }
 
+// Preconnect opens the connection p would use, so that the VU's first
+// request finds it established. Failures are left for that request to
+// report.
+func (c *Client) Preconnect(ctx context.Context, p *Prepared) {
+	if c.conns[p.Addr] != nil {
+		return
+	}
+	cn, err := c.dial(ctx, p, time.Now().Add(p.Timeout))
+	if err == nil {
+		c.conns[p.Addr] = cn
+	}
+}
+
 // Do sends p and reads the whole response into r. A request that fails on
 // a reused connection before any response byte (the server closed an idle
 // keep-alive connection) is retried once on a new connection.
@@ -213,13 +226,12 @@ func (c *Client) drop(addr string, cn *conn) {
 }
 
 func (c *Client) dial(ctx context.Context, p *Prepared, deadline time.Time) (*conn, error) {
-	d := net.Dialer{Deadline: deadline}
+	// No TCP keep-alive probes: connections live for the run and every
+	// setsockopt is a syscall on the connect path. Go sets TCP_NODELAY.
+	d := net.Dialer{Deadline: deadline, KeepAlive: -1}
 	nc, err := d.DialContext(ctx, "tcp", p.Addr)
 	if err != nil {
 		return nil, &DialError{Addr: p.Addr, Host: p.Host, Err: err}
-	}
-	if tc, ok := nc.(*net.TCPConn); ok {
-		_ = tc.SetNoDelay(true)
 	}
 	if p.TLS {
 		cfg := c.cfg.TLS
