@@ -883,3 +883,86 @@ scenarios:
 		t.Errorf("results.jtl does not end with a whole row")
 	}
 }
+
+func TestTransportOptions(t *testing.T) {
+	var conns atomic.Int64
+	tls := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Proto", r.Proto)
+		_, _ = w.Write([]byte(r.Proto))
+	}))
+	tls.EnableHTTP2 = true
+	tls.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	tls.StartTLS()
+	defer tls.Close()
+	tests := []struct {
+		name      string
+		http      string
+		wantConns int64
+		wantBytes int64 // minimum received per request
+	}{
+		{"https keep-alive", "{insecure_tls: true}", 1, 20},
+		{"https without keep-alive", "{insecure_tls: true, keepalive: false}", 6, 20},
+		{"http2", "{insecure_tls: true, http2: true}", 1, 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conns.Store(0)
+			sum, out, err := runYAML(t, `
+version: 1
+name: tls
+target: TARGET
+http: `+tt.http+`
+scenarios:
+  - name: s
+    executor: per-vu-iterations
+    vus: 1
+    iterations: 6
+    steps:
+      - name: a
+        request: {url: /a}
+`, tls.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows := jtlRows(t, out)
+			if len(rows) != 6 || sum.Total.Errors != 0 {
+				t.Fatalf("rows %d errors %d: %v", len(rows), sum.Total.Errors, rows)
+			}
+			if conns.Load() != tt.wantConns {
+				t.Errorf("server saw %d connections, want %d", conns.Load(), tt.wantConns)
+			}
+			for _, r := range rows {
+				if b, _ := strconv.ParseInt(r[cBytes], 10, 64); b < tt.wantBytes {
+					t.Errorf("bytes %d", b)
+				}
+			}
+			if sum.Total.Connecting.Max <= 0 {
+				t.Errorf("no connect time recorded over TLS")
+			}
+		})
+	}
+	// without insecure_tls the test certificate is rejected, JMeter-style
+	sum, out, err := runYAML(t, `
+version: 1
+name: tls
+target: TARGET
+scenarios:
+  - name: s
+    executor: per-vu-iterations
+    vus: 1
+    iterations: 1
+    steps:
+      - name: a
+        request: {url: /a}
+`, tls.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := jtlRows(t, out); sum.Total.Errors != 1 || rows[0][cCode] != "Non HTTP response code: javax.net.ssl.SSLHandshakeException" {
+		t.Errorf("untrusted certificate: %v", rows)
+	}
+}

@@ -324,3 +324,47 @@ func TestPlanFormatExampleRuns(t *testing.T) {
 		t.Errorf("%d list products rows, want ~400 (200/s for 2 s)", labels["list products"])
 	}
 }
+
+func TestSecondSignalStopsAtOnce(t *testing.T) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(30 * time.Second):
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	plan := writePlan(t, `version: 1
+name: hang
+target: `+slow.URL+`
+scenarios:
+  - name: s
+    executor: constant-vus
+    vus: 2
+    duration: 1m
+    graceful_stop: 1m
+    steps:
+      - name: hang
+        request: {url: /, timeout: 1m}
+`)
+	out := t.TempDir()
+	cmd := exec.Command(binary, "run", plan, "--out", out, "--quiet")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	_ = cmd.Process.Signal(syscall.SIGINT) // graceful: would wait up to 1 min
+	time.Sleep(300 * time.Millisecond)
+	begin := time.Now()
+	_ = cmd.Process.Signal(syscall.SIGTERM) // now
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
+		t.Fatalf("wait: %v, want exit 130", err)
+	}
+	if d := time.Since(begin); d > 5*time.Second {
+		t.Errorf("the second signal took %s to stop the run", d)
+	}
+	if _, err := os.Stat(filepath.Join(out, "summary.json")); err != nil {
+		t.Errorf("summary.json not written: %v", err)
+	}
+}
