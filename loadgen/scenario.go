@@ -19,7 +19,7 @@ type scenarioRun struct {
 	steps   []*step
 	arrival bool
 
-	active     atomic.Int64 // VUs running an iteration
+	active     atomic.Int64 // active VUs (see enter)
 	vus        atomic.Int64 // VUs allocated (vus_max)
 	iterations atomic.Int64 // iterations completed
 	dropped    atomic.Int64 // arrivals with no free VU
