@@ -966,3 +966,35 @@ scenarios:
 		t.Errorf("untrusted certificate: %v", rows)
 	}
 }
+
+func TestAbortOnDroppedIterations(t *testing.T) {
+	tg := newTarget(t)
+	begin := time.Now()
+	sum, _, err := runYAML(t, `
+version: 1
+name: abort-drops
+target: TARGET
+scenarios:
+  - name: s
+    executor: constant-arrival-rate
+    rate: 200
+    duration: 20s
+    pre_allocated_vus: 1
+    max_vus: 1
+    graceful_stop: 1s
+    steps:
+      - name: slow
+        request: {url: "/slow?sleep=100"}
+thresholds:
+  "dropped_iterations{scenario:s}": [{threshold: "count == 0", abort_on_fail: true}]
+`, tg.URL)
+	if !errors.Is(err, ErrThresholds) {
+		t.Fatalf("err %v, want ErrThresholds", err)
+	}
+	if d := time.Since(begin); d > 5*time.Second {
+		t.Errorf("abort took %s", d)
+	}
+	if r := sum.Thresholds[0]; r.OK || !r.Aborted || r.Actual != float64(sum.DroppedIterations) {
+		t.Errorf("threshold %+v, dropped %d", r, sum.DroppedIterations)
+	}
+}

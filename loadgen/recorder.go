@@ -130,6 +130,7 @@ func (r *recorder) tick(now time.Time) {
 		r.fail(fmt.Errorf("%s: %w", HLogFile, err))
 	}
 	r.gauges()
+	r.counters()
 	secs := r.elapsed(now)
 	for _, k := range r.sinks {
 		for i, t := range k.thresholds {

@@ -105,28 +105,23 @@ func runPlan(ctx context.Context, p *planspec.Plan, f runFlags, jopts record.JTL
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	hard := make(chan struct{})
+	finished := make(chan struct{})
+	defer close(finished)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 	go func() {
-		n := 0
-		for {
-			select {
-			case <-sigs:
-				n++
-				if n == 1 {
-					fmt.Fprintln(stderr, "\nloadgen: stopping: in-flight iterations get graceful_stop to finish (signal again to stop now)")
-					cancel()
-				} else {
-					close(hard)
-					return
-				}
-			case <-ctx.Done():
-				if n > 0 {
-					continue
-				}
-				return
-			}
+		select { // first signal: graceful stop
+		case <-sigs:
+		case <-finished:
+			return
+		}
+		fmt.Fprintln(stderr, "\nloadgen: stopping: in-flight iterations get graceful_stop to finish (signal again to stop now)")
+		cancel()
+		select { // second signal: interrupt in-flight requests
+		case <-sigs:
+			close(hard)
+		case <-finished:
 		}
 	}()
 
