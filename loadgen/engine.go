@@ -158,12 +158,6 @@ func Run(ctx context.Context, plan *planspec.Plan, opts Options) (*Summary, erro
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	e.stop = stop
-	go func() {
-		<-runCtx.Done()
-		if ctx.Err() != nil {
-			e.stopWith("interrupted")
-		}
-	}()
 	recDone := make(chan struct{})
 	go func() { rec.loop(); close(recDone) }()
 
@@ -177,6 +171,9 @@ func Run(ctx context.Context, plan *planspec.Plan, opts Options) (*Summary, erro
 	}
 	wg.Wait()
 	end := time.Now()
+	if ctx.Err() != nil {
+		e.stopWith("interrupted")
+	}
 	rec.close()
 	<-recDone
 

@@ -8,8 +8,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/loadgen/loadgen/planspec"
 )
 
 // Summary is the content of summary.json.
@@ -237,5 +235,3 @@ func (s *Summary) Text() string {
 	}
 	return b.String()
 }
-
-var _ = planspec.Trend
