@@ -81,6 +81,42 @@ func cli(t *testing.T, args ...string) (int, string, string) {
 	return 0, "", ""
 }
 
+// waitExit waits for a started command and checks its exit code and that
+// it ended within the given time.
+func waitExit(t *testing.T, cmd *exec.Cmd, want int, within time.Duration) {
+	t.Helper()
+	begin := time.Now()
+	err := cmd.Wait()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("wait: %v", err)
+	}
+	if code != want {
+		t.Fatalf("exit %d, want %d", code, want)
+	}
+	if d := time.Since(begin); d > within {
+		t.Errorf("stopping took %s, want <= %s", d, within)
+	}
+}
+
+// readJTL reads results.jtl of an output folder as CSV records (header first).
+func readJTL(t *testing.T, dir string) [][]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "results.jtl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("results.jtl is not valid CSV: %v", err)
+	}
+	return rows
+}
+
 const shortPlan = `version: 1
 name: cli
 target: TARGET
@@ -198,24 +234,11 @@ scenarios:
 		t.Fatal(err)
 	}
 	time.Sleep(1500 * time.Millisecond)
-	begin := time.Now()
 	_ = cmd.Process.Signal(syscall.SIGINT)
-	err := cmd.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
-		t.Fatalf("wait: %v, want exit 130", err)
-	}
-	if d := time.Since(begin); d > 5*time.Second {
-		t.Errorf("stopping took %s", d)
-	}
-	f, err := os.Open(filepath.Join(out, "results.jtl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil || len(rows) < 10 {
-		t.Fatalf("results.jtl: %d rows, err %v", len(rows), err)
+	waitExit(t, cmd, exitInterrupted, 5*time.Second)
+	rows := readJTL(t, out)
+	if len(rows) < 10 {
+		t.Fatalf("results.jtl: %d rows", len(rows))
 	}
 	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
 	if err != nil {
@@ -302,15 +325,7 @@ func TestPlanFormatExampleRuns(t *testing.T) {
 	if code != exitOK && code != exitThresholds {
 		t.Fatalf("run: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	f, err := os.Open(filepath.Join(out, "results.jtl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readJTL(t, out)
 	labels := map[string]int{}
 	for _, r := range rows[1:] {
 		labels[r[2]]++
@@ -354,16 +369,8 @@ scenarios:
 	time.Sleep(time.Second)
 	_ = cmd.Process.Signal(syscall.SIGINT) // graceful: would wait up to 1 min
 	time.Sleep(300 * time.Millisecond)
-	begin := time.Now()
 	_ = cmd.Process.Signal(syscall.SIGTERM) // now
-	err := cmd.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
-		t.Fatalf("wait: %v, want exit 130", err)
-	}
-	if d := time.Since(begin); d > 5*time.Second {
-		t.Errorf("the second signal took %s to stop the run", d)
-	}
+	waitExit(t, cmd, exitInterrupted, 5*time.Second)
 	if _, err := os.Stat(filepath.Join(out, "summary.json")); err != nil {
 		t.Errorf("summary.json not written: %v", err)
 	}
