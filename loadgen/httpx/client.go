@@ -137,11 +137,9 @@ func (c *Client) Do(ctx context.Context, p *Prepared, r *Result) {
 		c.resp = fasthttp.AcquireResponse()
 	}
 	resp := c.resp
-	for attempt := 0; ; attempt++ {
-		retry := c.do(ctx, p, r, resp)
-		if !retry || attempt > 0 {
-			break
-		}
+	if c.do(ctx, p, r, resp) {
+		*r = Result{} // the stale connection's attempt is not part of the sample
+		c.do(ctx, p, r, resp)
 	}
 	if r.Err == nil {
 		r.Response = resp

@@ -129,6 +129,11 @@ func TestClientRetriesStaleConnection(t *testing.T) {
 	if r.Err != nil || r.Status != 200 || r.Connect == 0 {
 		t.Fatalf("after the server closed the idle connection: status %d err %v connect %d", r.Status, r.Err, r.Connect)
 	}
+	srv.Close() // now the retry finds nobody listening
+	c.Do(context.Background(), p, &r)
+	if code, _ := Describe(r.Err, p); !strings.HasSuffix(code, "HttpHostConnectException") || r.Sent != 0 || r.Received != 0 {
+		t.Fatalf("server gone: %q sent %d received %d; the failed attempt on the stale connection must not count", code, r.Sent, r.Received)
+	}
 }
 
 func TestClientErrorsMapToJMeter(t *testing.T) {
