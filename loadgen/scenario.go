@@ -342,6 +342,10 @@ func (sr *scenarioRun) arrivalRate(wg *sync.WaitGroup, stop, gentle, hard contex
 	sc := sr.cfg
 	maxVUs := int64(*sc.MaxVUs)
 	idle := make(chan *avu, maxVUs)
+	// scheduled is closed once the scheduler hands out no more arrivals;
+	// VUs exit on it (not on the scenario's end, when late arrivals may
+	// still be on their way to them).
+	scheduled := make(chan struct{})
 	spawn := func(v *vu, first int64) *avu {
 		if v == nil {
 			v = sr.newVU()
@@ -360,8 +364,8 @@ func (sr *scenarioRun) arrivalRate(wg *sync.WaitGroup, stop, gentle, hard contex
 					a.v.runIteration(hard, gentle, due)
 					a.v.flush()
 					idle <- a
-				case <-gentle.Done():
-					select { // an arrival handed over just before the end still runs
+				case <-scheduled:
+					select { // an arrival handed over before the close still runs
 					case due := <-a.work:
 						a.v.runIteration(hard, gentle, due)
 					default:
@@ -375,26 +379,19 @@ func (sr *scenarioRun) arrivalRate(wg *sync.WaitGroup, stop, gentle, hard contex
 	for _, v := range sr.ready {
 		idle <- spawn(v, 0)
 	}
+	defer close(scheduled)
 
 	arr := newArrivals(rateSegments(sc), sc.Arrivals == "poisson", sr.e.seed+uint64(sr.index))
 	t0 := sr.e.clock()
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	defer timer.Stop()
+	sleep := newSleeper(stop, sr.e)
+	defer sleep.close()
 	for {
 		off, ok := arr.Next()
 		if !ok {
 			break
 		}
 		due := t0 + int64(off)
-		if wait := due - sr.e.clock(); wait > 0 {
-			timer.Reset(time.Duration(wait))
-			select {
-			case <-timer.C:
-			case <-stop.Done():
-				return
-			}
-		} else if stop.Err() != nil {
+		if !sleep.sleepUntil(due) {
 			return
 		}
 		select {
