@@ -178,10 +178,8 @@ func Run(ctx context.Context, plan *planspec.Plan, opts Options) (*Summary, erro
 	<-recDone
 
 	sum := rec.summary(end)
-	if werr := writeSummary(filepath.Join(opts.Out, SummaryFile), sum); werr != nil && rec.err == nil {
-		rec.err = werr
-	}
-	if err := errors.Join(rec.err, syncFiles(jtlF, hlogF)); err != nil {
+	werr := writeSummary(filepath.Join(opts.Out, SummaryFile), sum)
+	if err := errors.Join(rec.err, werr, syncFiles(jtlF, hlogF)); err != nil {
 		return sum, err
 	}
 	if !sum.ThresholdsOK {
