@@ -257,6 +257,19 @@ http {
         listen 127.0.0.1:$NGINX_PORT backlog=4096;
         default_type text/plain;
         location / { return 200 "hello"; }
+        # the user flow of section 3: a login that hands out a token, and two
+        # endpoints that only answer with it
+        location = /login { default_type application/json; return 200 '{"token":"t0k3n","user":"demo"}'; }
+        location = /items {
+            if (\$http_authorization != "Bearer t0k3n") { return 401; }
+            default_type application/json;
+            return 200 '{"items":[{"sku":1},{"sku":2}]}';
+        }
+        location = /cart {
+            if (\$http_authorization != "Bearer t0k3n") { return 401; }
+            default_type application/json;
+            return 201 '{"ok":true}';
+        }
     }
 }
 EOF
@@ -362,7 +375,7 @@ startup_line() {
 # Results kept for the goals table.
 R_WRK=n/a R_VEGETA=n/a R_HEY=n/a R_LOADGEN=n/a
 R_OPEN_ERR=n/a R_OPEN_DIFF=n/a R_MEM_MB=n/a
-R_STALL_OPEN=n/a R_STALL_CLOSED=n/a
+R_STALL_OPEN=n/a R_STALL_CLOSED=n/a R_FLOW=n/a
 R_STARTUP=()
 
 closed_loop() {
@@ -590,6 +603,59 @@ stall() {
 	R_STALL_CLOSED=$(jqn "$c" .total.http_req_duration.p99)
 }
 
+# flow: a 3-step user journey against plain GETs, same target and loop.
+flow() {
+	section "3. User flow vs plain GET: $CLOSED_CONNS VUs, closed loop, ${CLOSED_S}s each against nginx"
+	[[ -n $LOADGEN ]] || {
+		skip "loadgen is not available: $(first_line "$WORK/loadgen.build.log")"
+		return
+	}
+	if [[ -z $NGINX_PID ]]; then
+		skip "nginx is not running"
+		return
+	fi
+	local plain=$WORK/plans/plain.yaml journey=$WORK/plans/flow.yaml err
+	write_plan "$plain" plain "$NGINX_URL" "    executor: constant-vus
+    vus: $CLOSED_CONNS
+    duration: ${CLOSED_S}s" "/"
+	cat >"$journey" <<PLAN
+version: 1
+name: flow
+target: $NGINX_URL
+scenarios:
+  - name: flow
+    executor: constant-vus
+    vus: $CLOSED_CONNS
+    duration: ${CLOSED_S}s
+    steps:
+      - name: login
+        request: {method: POST, url: /login, json: {user: "demo-\${__vu}", password: secret}}
+        extract: {token: {json: \$.token}}
+      - name: items
+        request: {url: /items, headers: {Authorization: "Bearer \${token}"}}
+        check: [status == 200, len(json.items) == 2]
+      - name: cart
+        request:
+          method: POST
+          url: /cart
+          headers: {Authorization: "Bearer \${token}"}
+          json: {sku: "\${__randInt(1,100)}", user: "demo-\${__vu}", iteration: "\${__iter}"}
+PLAN
+	err=$(run_loadgen plain "$plain" $((CLOSED_S + 30)))
+	[[ -n $err ]] || err=$(run_loadgen flow "$journey" $((CLOSED_S + 30)))
+	[[ -z $err ]] || {
+		skip "$err"
+		return
+	}
+	local p=$WORK/runs/plain/summary.json f=$WORK/runs/flow/summary.json
+	echo "plain GET:   $(fmt "$(jqn "$p" .total.rps)") requests/s"
+	echo "3-step flow: $(fmt "$(jqn "$f" .total.rps)") requests/s, errors $(jqn "$f" .total.errors), checks failed $(jqn "$f" .total.checks_failed) of $(jqn "$f" .total.checks)"
+	R_FLOW=$(calc "$(jqn "$f" .total.rps) / $(jqn "$p" .total.rps)")
+	echo "flow / plain requests/s: $R_FLOW"
+	echo "(login with a JSON body and token extraction, GET with the bearer header and 2 checks,"
+	echo " POST with a templated JSON body; nginx answers 401 to a missing or wrong token)"
+}
+
 # goal LABEL VALUE CONDITION(awk, on v): one line of the goals table.
 goal() {
 	local verdict=n/a
@@ -616,6 +682,7 @@ goals() {
 	goal "$MEM_VUS VUs: peak RSS <= 300 (MB)" "$R_MEM_MB" "v <= 300"
 	goal "start to first request <= 50 (ms, worst run)" "$(fmt "$max_startup")" "v <= 50"
 	goal "stall: open corrected p99 / closed p99 >= 10" "$(calc "$R_STALL_OPEN / $R_STALL_CLOSED")" "v >= 10"
+	goal "flow: 3-step flow / plain GET requests/s >= 0.7" "$R_FLOW" "v >= 0.7"
 }
 
 # ------------------------------------------------------------------- run ---
@@ -672,6 +739,7 @@ main_sections() {
 	open_model
 	memory
 	stall
+	flow
 	goals
 }
 main_sections 2>&1 | sed "s|$ROOT/|./|g; s|$ROOT|.|g" | tee "$OUT.tmp"

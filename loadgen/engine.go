@@ -74,6 +74,7 @@ type engine struct {
 	h2   *http.Transport
 	seed uint64
 
+	cookies   bool // a cookie jar per VU (http.cookies)
 	activeAll atomic.Int64
 	firstReq  atomic.Int64 // clock ns of the first request (0: none yet)
 
@@ -124,6 +125,7 @@ func Run(ctx context.Context, plan *planspec.Plan, opts Options) (*Summary, erro
 		return nil, err
 	}
 	e := &engine{plan: plan, opts: opts, comp: comp, seed: opts.Seed}
+	e.cookies = plan.HTTP.Cookies == nil || *plan.HTTP.Cookies
 	if e.seed == 0 {
 		e.seed = uint64(time.Now().UnixNano())
 	}

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,9 @@ type scenarioRun struct {
 	all []*vu // for hard-stop interrupts
 
 	ready []*vu // arrival-rate VUs allocated (and connected) before the run
+
+	usesFeeder []bool // the feeders the scenario's templates read
+	flows      bool   // iterations need resetIteration (variables or feeders)
 }
 
 func (e *engine) newScenarioRuns() []*scenarioRun {
@@ -41,6 +45,8 @@ func (e *engine) newScenarioRuns() []*scenarioRun {
 			steps:   e.comp.scenarios[i],
 			arrival: planspec.IsArrivalRate(sc.Executor),
 		}
+		runs[i].usesFeeder = e.comp.feeding[i]
+		runs[i].flows = len(e.comp.varNames) > 0 || slices.Contains(runs[i].usesFeeder, true)
 	}
 	return runs
 }

@@ -46,6 +46,7 @@ func (t *trends) add(s *record.Sample) {
 // stepStats aggregates the samples of one label (or of all requests).
 type stepStats struct {
 	count, errors  int64
+	checks, failed int64 // check expressions evaluated, and failed
 	sent, received int64
 	first, last    int64 // wall ns: first start, last end
 	t              trends
@@ -67,6 +68,8 @@ func (st *stepStats) add(s *record.Sample) {
 	}
 	st.sent += s.Sent
 	st.received += s.Received
+	st.checks += int64(s.Checks)
+	st.failed += int64(s.ChecksFailed)
 	if st.first == 0 || s.Start < st.first {
 		st.first = s.Start
 	}

@@ -1,12 +1,8 @@
 package loadgen
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/url"
-	"os"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/loadgen/loadgen/loadgen/httpx"
@@ -18,7 +14,10 @@ import (
 type step struct {
 	idx       int32 // index into the label table
 	label     string
-	req       *httpx.Prepared
+	rt        *reqTmpl        // the request, compiled
+	req       *httpx.Prepared // the request serialised once, when nothing in it changes
+	checks    []checkProg
+	extract   []extractor
 	think     *planspec.ThinkTime
 	stopOnErr bool
 	children  []*step // group
@@ -30,22 +29,39 @@ type compiled struct {
 	groups    [][]string // enclosing groups of each label, outermost first
 	isGroup   []bool     // the label is a group (transaction)
 	scenarios [][]*step  // top-level steps per scenario
+	feeding   [][]bool   // per scenario: the feeders its templates read
+
+	varSlots map[string]int // extracted variable -> slot in a VU's variables
+	varNames []string
+	feeders  []*feederRT
+	uses     []bool // feeders used by the scenario being compiled
 }
 
 // compile prepares every request of the plan once: URL resolved against the
 // target, headers merged, body serialised.
 func compile(p *planspec.Plan, target string) (*compiled, error) {
-	c := &compiled{}
+	c := &compiled{varSlots: map[string]int{}, feeders: newFeeders(p)}
 	if target == "" {
 		target = p.Target
 	}
+	for _, ps := range p.AllSteps() {
+		for _, name := range sortedKeys(ps.Extract) {
+			if _, ok := c.varSlots[name]; !ok {
+				c.varSlots[name] = len(c.varNames)
+				c.varNames = append(c.varNames, name)
+			}
+		}
+	}
 	for _, sc := range p.Scenarios {
+		c.uses = make([]bool, len(c.feeders))
 		steps, err := c.compileSteps(p, sc, target, sc.Steps, nil)
 		if err != nil {
 			return nil, err
 		}
 		c.scenarios = append(c.scenarios, steps)
+		c.feeding = append(c.feeding, c.uses)
 	}
+	c.uses = nil
 	return c, nil
 }
 
@@ -77,144 +93,15 @@ func (c *compiled) compileSteps(p *planspec.Plan, sc planspec.Scenario, target s
 				return nil, err
 			}
 			st.children = kids
-		} else {
-			req, err := prepare(p, target, ps)
-			if err != nil {
-				return nil, fmt.Errorf("scenario %q step %q: %w", sc.Name, ps.Name, err)
-			}
-			st.req = req
+		} else if err := c.compileRequest(p, target, ps, st); err != nil {
+			return nil, fmt.Errorf("scenario %q step %q: %w", sc.Name, ps.Name, err)
 		}
 		out = append(out, st)
 	}
 	return out, nil
 }
 
-// prepare serialises a step's request. Plan variables are substituted in
-// the URL, headers and body; the rest of the templating language belongs to
-// the flows runtime.
-func prepare(p *planspec.Plan, target string, ps *planspec.Step) (*httpx.Prepared, error) {
-	r := ps.Request
-	subst := func(s string) string { return expandVars(s, p.Vars) }
-	u := subst(r.URL)
-	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-		if target == "" {
-			return nil, fmt.Errorf("relative url %q and no target", u)
-		}
-		u = strings.TrimRight(target, "/") + "/" + strings.TrimLeft(u, "/")
-	}
-	if len(r.Query) > 0 {
-		q := url.Values{}
-		for k, v := range r.Query {
-			q.Set(k, subst(v))
-		}
-		sep := "?"
-		if strings.Contains(u, "?") {
-			sep = "&"
-		}
-		u += sep + q.Encode()
-	}
-	u = escapeTemplates(u)
-	var hdr [][2]string
-	for _, k := range sortedKeys(p.HTTP.Headers) {
-		hdr = append(hdr, [2]string{k, subst(p.HTTP.Headers[k])})
-	}
-	var body []byte
-	switch {
-	case r.Body != nil:
-		body = []byte(subst(*r.Body))
-	case r.JSON != nil:
-		b, err := json.Marshal(expandJSON(r.JSON, p.Vars))
-		if err != nil {
-			return nil, fmt.Errorf("json body: %w", err)
-		}
-		body = b
-		hdr = append(hdr, [2]string{"Content-Type", "application/json"})
-	case r.Form != nil:
-		f := url.Values{}
-		for k, v := range r.Form {
-			f.Set(k, subst(v))
-		}
-		body = []byte(f.Encode())
-		hdr = append(hdr, [2]string{"Content-Type", "application/x-www-form-urlencoded"})
-	}
-	for _, k := range sortedKeys(r.Headers) {
-		hdr = append(hdr, [2]string{k, subst(r.Headers[k])})
-	}
-	timeout := p.HTTP.Timeout.D()
-	if r.Timeout != nil {
-		timeout = r.Timeout.D()
-	}
-	return httpx.Prepare(httpx.Spec{
-		Method:    r.Method,
-		URL:       u,
-		Header:    hdr,
-		Body:      body,
-		Timeout:   timeout,
-		KeepAlive: p.HTTP.Keepalive == nil || *p.HTTP.Keepalive,
-		UserAgent: "loadgen/" + Version,
-	})
-}
-
-// expandVars replaces ${name} with plan variables; unknown names stay.
-func expandVars(s string, vars map[string]string) string {
-	if !strings.Contains(s, "${") {
-		return s
-	}
-	var b strings.Builder
-	for {
-		i := strings.Index(s, "${")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		j := strings.IndexByte(s[i:], '}')
-		if j < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		name := s[i+2 : i+j]
-		b.WriteString(s[:i])
-		if v, ok := vars[name]; ok {
-			b.WriteString(v)
-		} else if env, ok := strings.CutPrefix(name, "env."); ok && os.Getenv(env) != "" {
-			b.WriteString(os.Getenv(env))
-		} else {
-			b.WriteString(s[i : i+j+1])
-		}
-		s = s[i+j+1:]
-	}
-}
-
-// escapeTemplates percent-encodes the braces of unresolved ${...}
-// references so the URL stays valid on the wire.
-func escapeTemplates(u string) string {
-	if !strings.ContainsAny(u, "{}") {
-		return u
-	}
-	return strings.NewReplacer("{", "%7B", "}", "%7D").Replace(u)
-}
-
-func expandJSON(v any, vars map[string]string) any {
-	switch x := v.(type) {
-	case string:
-		return expandVars(x, vars)
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = expandJSON(e, vars)
-		}
-		return m
-	case []any:
-		a := make([]any, len(x))
-		for i, e := range x {
-			a[i] = expandJSON(e, vars)
-		}
-		return a
-	}
-	return v
-}
-
-func sortedKeys(m map[string]string) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	ks := make([]string, 0, len(m))
 	for k := range m {
 		ks = append(ks, k)

@@ -54,6 +54,8 @@ type Stats struct {
 	Rps           float64          `json:"rps"`
 	BytesReceived int64            `json:"bytes_received"`
 	BytesSent     int64            `json:"bytes_sent"`
+	Checks        int64            `json:"checks"`
+	ChecksFailed  int64            `json:"checks_failed"`
 	Duration      TrendStats       `json:"http_req_duration"`
 	Corrected     TrendStats       `json:"http_req_duration_corrected"`
 	Waiting       TrendStats       `json:"http_req_waiting"`
@@ -86,6 +88,8 @@ func (st *stepStats) stats() Stats {
 		Errors:        st.errors,
 		BytesReceived: st.received,
 		BytesSent:     st.sent,
+		Checks:        st.checks,
+		ChecksFailed:  st.failed,
 		Duration:      trendStats(st.t.duration),
 		Corrected:     trendStats(st.t.corrected),
 		Waiting:       trendStats(st.t.waiting),
@@ -204,6 +208,9 @@ func (s *Summary) Text() string {
 	}
 	if s.Run.StopReason != "" {
 		fmt.Fprintf(&b, " (stopped: %s)", s.Run.StopReason)
+	}
+	if s.Total.Checks > 0 {
+		fmt.Fprintf(&b, "\nchecks: %d of %d held", s.Total.Checks-s.Total.ChecksFailed, s.Total.Checks)
 	}
 	b.WriteString("\n\n")
 	fmt.Fprintf(&b, "  %-28s %8s %7s %9s %9s %9s %9s %9s\n", "label", "count", "err%", "p50 ms", "p95 ms", "p99 ms", "max ms", "p99 corr")

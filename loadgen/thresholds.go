@@ -129,6 +129,9 @@ func (s *sink) add(smp *record.Sample) {
 		if !smp.Success {
 			s.trues++
 		}
+	case planspec.MetricChecks:
+		s.count += int64(smp.Checks)
+		s.trues += int64(smp.Checks - smp.ChecksFailed)
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/expr-lang/expr/vm"
+
 	"github.com/loadgen/loadgen/loadgen/httpx"
 	"github.com/loadgen/loadgen/loadgen/record"
 )
@@ -38,6 +40,8 @@ type vu struct {
 	res    httpx.Result
 	batch  *batch
 	iter   atomic.Int64 // iterations started
+	flow   flowState
+	vm     vm.VM // reused by the checks
 }
 
 func newVU(sr *scenarioRun, id int32) *vu {
@@ -46,6 +50,12 @@ func newVU(sr *scenarioRun, id int32) *vu {
 		id:  id,
 		sr:  sr,
 		rng: rand.New(rand.NewPCG(uint64(sr.index)<<32|uint64(id), e.seed)),
+	}
+	if n := len(e.comp.varNames); n > 0 {
+		v.flow.vars, v.flow.set = make([]string, n), make([]bool, n)
+	}
+	if n := len(e.comp.feeders); n > 0 {
+		v.flow.rows, v.flow.cursors = make([][]string, n), make([]int, n)
 	}
 	if e.h2 != nil {
 		v.client = httpx.NewH2Client(e.h2, e.clock)
@@ -125,6 +135,9 @@ func (v *vu) runIteration(ctx, gentle context.Context, intended int64) {
 		sr.enter()
 	}
 	st := iterationState{}
+	if sr.flows {
+		v.resetIteration()
+	}
 	if intended > 0 {
 		if late := sr.e.clock() - intended; late > 0 {
 			st.lateness = late
@@ -243,8 +256,16 @@ func (v *vu) runStep(ctx context.Context, s *step, st *iterationState, parent *t
 	}
 
 	e := v.sr.e
+	req := s.req
+	if req == nil || v.flow.jar != nil {
+		var err error
+		if req, err = v.build(s); err != nil {
+			v.unsent(s, st, parent, err)
+			return
+		}
+	}
 	r := &v.res
-	v.client.Do(ctx, s.req, r)
+	v.client.Do(ctx, req, r)
 	if e.firstReq.Load() == 0 && r.Start > 0 {
 		e.firstReq.CompareAndSwap(0, r.Start)
 	}
@@ -261,25 +282,67 @@ func (v *vu) runStep(ctx context.Context, s *step, st *iterationState, parent *t
 		VU:         v.id,
 		GrpThreads: int32(v.sr.active.Load()),
 		AllThreads: int32(e.activeAll.Load()),
-		URL:        s.req.URL,
+		URL:        req.URL,
 	}
 	if r.FirstByte > 0 {
 		smp.Latency = r.FirstByte - r.Start
 	}
 	smp.Corrected = smp.Elapsed + st.lateness
 	if r.Err != nil {
-		smp.Code, smp.Message = httpx.Describe(r.Err, s.req)
+		smp.Code, smp.Message = httpx.Describe(r.Err, req)
 		smp.Latency = 0
 	} else {
 		smp.Status = int32(r.Status)
 		smp.Success = r.Status >= 200 && r.Status < 400
 		smp.Message = statusMessage(r)
 		smp.Binary = isBinary(r.ContentType)
+		v.afterResponse(s, req, r, &smp)
 	}
 	if parent != nil {
 		parent.add(&smp)
 	}
 	if !smp.Success && s.stopOnErr {
+		st.stopped = true
+	}
+	v.emit(&smp)
+}
+
+// afterResponse keeps the response's cookies, runs the step's extractors,
+// then its checks, which decide the sample's success when present.
+func (v *vu) afterResponse(s *step, req *httpx.Prepared, r *httpx.Result, smp *record.Sample) {
+	v.flow.jsonTry = false
+	if v.sr.e.cookies {
+		v.storeCookies(req.URL, r.Response)
+	}
+	if len(s.extract) > 0 {
+		v.extract(s, r.Response)
+	}
+	if len(s.checks) > 0 {
+		failed, first := v.runChecks(s, r.Response, smp.Elapsed, smp.Received)
+		smp.Checks, smp.ChecksFailed = int32(len(s.checks)), failed
+		smp.Success, smp.FailureMessage = failed == 0, first
+	}
+}
+
+// unsent records a step that could not be sent (an undefined variable):
+// a failed sample with no response code, named by its failureMessage.
+func (v *vu) unsent(s *step, st *iterationState, parent *txn, err error) {
+	e := v.sr.e
+	now := e.clock()
+	smp := record.Sample{
+		Start:          e.wall(now),
+		Step:           s.idx,
+		VU:             v.id,
+		GrpThreads:     int32(v.sr.active.Load()),
+		AllThreads:     int32(e.activeAll.Load()),
+		Corrected:      st.lateness,
+		FailureMessage: err.Error(),
+		URL:            s.rt.urlText(),
+	}
+	if parent != nil {
+		parent.add(&smp)
+	}
+	if s.stopOnErr {
 		st.stopped = true
 	}
 	v.emit(&smp)

@@ -19,6 +19,7 @@ const (
 func setDefaults(p *Plan) {
 	setPtr(&p.HTTP.Timeout, DefaultHTTPTimeout)
 	setPtr(&p.HTTP.Keepalive, true)
+	setPtr(&p.HTTP.Cookies, true)
 	for name, f := range p.Data {
 		if f.Order == "" {
 			f.Order = "sequential"

@@ -115,9 +115,10 @@ func (l ErrorList) Err() error {
 
 // reporter collects errors for one plan source.
 type reporter struct {
-	file string
-	pos  Positions
-	errs ErrorList
+	file  string
+	pos   Positions
+	errs  ErrorList
+	warns ErrorList // problems that do not invalidate the plan
 	// bad holds the pointers of values that failed structural checks; later
 	// semantic errors at or below them are noise and are dropped.
 	bad map[string]bool
@@ -125,13 +126,25 @@ type reporter struct {
 
 // atPos records an error at an explicit position.
 func (r *reporter) atPos(pos Pos, ptr string, cause error, format string, args ...any) {
+	r.errs = append(r.errs, r.newError(pos, ptr, cause, format, args...))
+}
+
+func (r *reporter) newError(pos Pos, ptr string, cause error, format string, args ...any) *Error {
 	if pos.Line < 1 {
 		pos.Line = 1
 	}
 	if pos.Col < 1 {
 		pos.Col = 1
 	}
-	r.errs = append(r.errs, &Error{File: r.file, Line: pos.Line, Col: pos.Col, Pointer: ptr, Msg: fmt.Sprintf(format, args...), Err: cause})
+	return &Error{File: r.file, Line: pos.Line, Col: pos.Col, Pointer: ptr, Msg: fmt.Sprintf(format, args...), Err: cause}
+}
+
+// warnAt records a warning at the position of ptr (see Plan.Warnings).
+func (r *reporter) warnAt(ptr string, format string, args ...any) {
+	if r.isBad(ptr) {
+		return
+	}
+	r.warns = append(r.warns, r.newError(r.pos.Lookup(ptr), ptr, nil, format, args...))
 }
 
 // at records an error at the position of ptr (or its nearest ancestor),

@@ -60,7 +60,7 @@ var badPlans = []struct {
 		`7:17: scenarios[0].iterations: expected a whole number, got number 1.5`,
 	}},
 	{"wrong type: list for mapping", "version: 1\nname: t\ntarget: http://127.0.0.1:8080\nhttp: [a, b]\nscenarios:\n  - name: s\n    executor: constant-vus\n    duration: 1s\n" + steps, []string{
-		"4:7: http: expected a mapping of keys (timeout, keepalive, http2, insecure_tls, headers), got a list",
+		"4:7: http: expected a mapping of keys (timeout, keepalive, cookies, http2, insecure_tls, headers), got a list",
 	}},
 	{"wrong type: string for list", head + "  - name: s\n    executor: constant-vus\n    duration: 1s\n    steps: home\n", []string{
 		`8:12: scenarios[0].steps: expected a list, got string "home"`,

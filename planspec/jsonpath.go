@@ -1,7 +1,10 @@
 package planspec
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -100,4 +103,106 @@ func unquoteBracket(s string, q byte) (key, rest string, ok bool) {
 		}
 	}
 	return "", "", false
+}
+
+// EvalJSONPath applies a parsed path to a document decoded by encoding/json
+// into any (map[string]any, []any, string, float64 or json.Number, bool,
+// nil). Members select from objects and indexes from arrays; a wildcard
+// tries every array element in order, or every object member in sorted key
+// order, and the first one for which the rest of the path matches wins
+// (depth first). It reports false when nothing matches: a missing member,
+// an index out of range, a step into a scalar. An empty path ("$") selects
+// the whole document. A JSON null that the path reaches is a match (nil,
+// true).
+func EvalJSONPath(doc any, segs []PathSegment) (any, bool) {
+	for i, seg := range segs {
+		switch {
+		case seg.Wildcard:
+			rest := segs[i+1:]
+			switch x := doc.(type) {
+			case []any:
+				for _, item := range x {
+					if v, ok := EvalJSONPath(item, rest); ok {
+						return v, true
+					}
+				}
+			case map[string]any:
+				for _, k := range sortedKeys(x) {
+					if v, ok := EvalJSONPath(x[k], rest); ok {
+						return v, true
+					}
+				}
+			}
+			return nil, false
+		case seg.Index >= 0:
+			list, ok := doc.([]any)
+			if !ok || seg.Index >= len(list) {
+				return nil, false
+			}
+			doc = list[seg.Index]
+		default:
+			obj, ok := doc.(map[string]any)
+			if !ok {
+				return nil, false
+			}
+			if doc, ok = obj[seg.Key]; !ok {
+				return nil, false
+			}
+		}
+	}
+	return doc, true
+}
+
+// JSONValueString is how an extracted JSON value becomes a variable: a
+// string as is; a number in plain notation (float64 42 is "42", 1.5 is
+// "1.5"; integral values never use an exponent, others as encoding/json
+// writes them), a json.Number as written; true and false; "" for null; an
+// object or array as compact JSON (keys sorted, no HTML escaping).
+func JSONValueString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case bool:
+		return strconv.FormatBool(x)
+	case json.Number:
+		return x.String()
+	case float64:
+		return formatJSONFloat(x, 64)
+	case float32:
+		return formatJSONFloat(float64(x), 32)
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case uint64:
+		return strconv.FormatUint(x, 10)
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func formatJSONFloat(f float64, bits int) string {
+	switch {
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		return strconv.FormatFloat(f, 'g', -1, bits)
+	case f == math.Trunc(f):
+		return strconv.FormatFloat(f, 'f', -1, bits)
+	}
+	// encoding/json's format: plain, except for very small magnitudes.
+	if abs := math.Abs(f); abs < 1e-6 {
+		s := strconv.FormatFloat(f, 'e', -1, bits)
+		// Clean up e-09 to e-9, as encoding/json does.
+		if n := len(s); n >= 4 && s[n-4] == 'e' && s[n-3] == '-' && s[n-2] == '0' {
+			s = s[:n-2] + s[n-1:]
+		}
+		return s
+	}
+	return strconv.FormatFloat(f, 'f', -1, bits)
 }

@@ -21,14 +21,18 @@ type Options struct {
 	// Target, when set, replaces the plan's `target` (the --target flag). It
 	// is validated like the plan's own.
 	Target string
-	// LookupEnv resolves ${env.NAME} in vars. Default: os.LookupEnv.
+	// LookupEnv resolves ${env.NAME} in vars, and checks that the
+	// environment variables request templates read without a default are
+	// set. Default: os.LookupEnv.
 	LookupEnv func(string) (string, bool)
 	// Dir is the directory relative feeder paths resolve against. Default:
 	// the directory of the file name given to Parse (the working directory
 	// when that is "").
 	Dir string
-	// SkipFileChecks skips checking that feeder files exist, for plans
-	// validated away from their data (an MCP server storing a draft).
+	// SkipFileChecks skips reading feeder files, for plans validated away
+	// from their data (an MCP server storing a draft): their existence and
+	// CSV content are not checked, Plan.Feeders stays empty, and
+	// ${feeder.column} references are not checked against the header.
 	SkipFileChecks bool
 }
 
@@ -46,7 +50,9 @@ func ParseFile(path string, opts Options) (*Plan, error) {
 // Parse parses and validates a plan's YAML source, fills in defaults and
 // returns it. file names the source in error messages and Plan.File. The
 // error, if any, is an [ErrorList] holding every problem found, sorted by
-// position; a YAML syntax error is a one-entry list.
+// position; a YAML syntax error is a one-entry list. Problems that do not
+// make the plan invalid are in Plan.Warnings. Feeder files are read (see
+// Plan.Feeders) unless opts.SkipFileChecks.
 func Parse(src []byte, file string, opts Options) (*Plan, error) {
 	r := &reporter{file: file, pos: Positions{}}
 	doc, err := parseYAML(src)
@@ -86,6 +92,8 @@ func Parse(src []byte, file string, opts Options) (*Plan, error) {
 		r.errs.Sort()
 		return nil, r.errs
 	}
+	r.warns.Sort()
+	p.Warnings = r.warns
 	setDefaults(&p)
 	return &p, nil
 }

@@ -131,6 +131,7 @@ var schemaDescriptions = map[string]string{
 
 	"HTTPConfig.timeout":      "whole-request timeout (default 10s); a request's timeout overrides it",
 	"HTTPConfig.keepalive":    "reuse connections (default true)",
+	"HTTPConfig.cookies":      "keep a cookie jar per VU: cookies set by responses are sent back on later requests (default true)",
 	"HTTPConfig.http2":        "negotiate HTTP/2 over TLS",
 	"HTTPConfig.insecure_tls": "skip TLS certificate verification",
 	"HTTPConfig.headers":      "headers sent with every request; step headers win",

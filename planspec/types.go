@@ -50,6 +50,22 @@ type Plan struct {
 	Source []byte `yaml:"-" json:"-"`
 	// Pos maps JSON pointers ("/scenarios/0/rate") to their source position.
 	Pos Positions `yaml:"-" json:"-"`
+	// Feeders holds the loaded CSV of every feeder in Data, by name. It is
+	// empty when the plan was parsed with Options.SkipFileChecks (the files
+	// were not read). The rows are shared by every user of the plan and
+	// must not be modified.
+	Feeders map[string]*FeederData `yaml:"-" json:"-"`
+	// Warnings are problems that do not make the plan invalid, sorted by
+	// position. Today there is one kind: a template reference ${name} to a
+	// variable that is neither a plan var nor extracted by any step of the
+	// scenario (for http.headers: of any scenario). Such a plan still runs
+	// (PLAN_FORMAT.md's own example uses an undefined ${page}), but a step
+	// whose template needs the variable fails at run time with
+	// "undefined variable: NAME". Every other template problem (syntax,
+	// unknown feeder column, unset environment variable without a
+	// default) is an error. `loadgen validate` and `run` print warnings
+	// without failing.
+	Warnings []*Error `yaml:"-" json:"-"`
 }
 
 // HTTPConfig holds transport defaults for every request of the plan.
@@ -58,6 +74,11 @@ type HTTPConfig struct {
 	Timeout *Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
 	// Keepalive reuses connections (default true).
 	Keepalive *bool `yaml:"keepalive,omitempty" json:"keepalive,omitempty"`
+	// Cookies gives every VU a cookie jar, as a browser has: cookies set by
+	// responses (Set-Cookie) are sent back on the VU's later requests to
+	// matching URLs. Default true; false sends only the Cookie headers the
+	// plan writes.
+	Cookies *bool `yaml:"cookies,omitempty" json:"cookies,omitempty"`
 	// HTTP2 negotiates h2 over TLS.
 	HTTP2 bool `yaml:"http2,omitempty" json:"http2,omitempty"`
 	// InsecureTLS skips certificate verification.
@@ -66,7 +87,8 @@ type HTTPConfig struct {
 	Headers map[string]string `yaml:"headers,omitempty" json:"headers,omitempty"`
 }
 
-// Feeder is a named CSV data source.
+// Feeder is a named CSV data source, as written in the plan. Its loaded
+// content is in Plan.Feeders.
 type Feeder struct {
 	File  string `yaml:"file" json:"file" jsonschema:"required"`
 	Order string `yaml:"order,omitempty" json:"order,omitempty" jsonschema:"enum=sequential,enum=random"`

@@ -39,6 +39,9 @@ type validator struct {
 	labels    map[string]string // step label -> pointer of its first use
 	groups    map[string]bool   // group names
 	scenarios map[string]bool   // scenario names
+
+	// scope is what templates of the requests being checked may refer to.
+	scope *varScope
 }
 
 func (v *validator) has(ptr string) bool { return v.r.pos.Has(ptr) }
@@ -64,6 +67,7 @@ func (v *validator) validate() {
 	v.vars()
 	v.http()
 	v.feeders()
+	v.httpTemplates()
 	v.scenarioList()
 	v.thresholds()
 }
@@ -110,10 +114,7 @@ var envRefRe = regexp.MustCompile(`\$\{env\.([^}]*)\}`)
 // vars checks variable names and expands ${env.NAME} and
 // ${env.NAME:-default} in their values.
 func (v *validator) vars() {
-	lookup := v.opts.LookupEnv
-	if lookup == nil {
-		lookup = os.LookupEnv
-	}
+	lookup := v.lookupEnv()
 	for _, name := range sortedKeys(v.p.Vars) {
 		ptr := ptrKey("/vars", name)
 		if why := v.checkName(name); why != "" {
@@ -148,6 +149,14 @@ func (v *validator) vars() {
 			return got
 		})
 	}
+}
+
+// lookupEnv returns Options.LookupEnv, or os.LookupEnv.
+func (v *validator) lookupEnv() func(string) (string, bool) {
+	if v.opts.LookupEnv != nil {
+		return v.opts.LookupEnv
+	}
+	return os.LookupEnv
 }
 
 func (v *validator) http() {
@@ -189,6 +198,7 @@ func (v *validator) headers(h map[string]string, ptr, path string) {
 }
 
 func (v *validator) feeders() {
+	v.p.Feeders = make(map[string]*FeederData, len(v.p.Data))
 	for _, name := range sortedKeys(v.p.Data) {
 		f := v.p.Data[name]
 		ptr := ptrKey("/data", name)
@@ -199,9 +209,7 @@ func (v *validator) feeders() {
 		case strings.TrimSpace(f.File) == "":
 			v.r.at(ptr+"/file", "data feeder %q needs a `file` (a CSV with a header row)", name)
 		case !v.opts.SkipFileChecks:
-			if err := checkReadable(v.p.ResolvePath(f.File)); err != nil {
-				v.r.atErr(ptr+"/file", err, "data feeder %q: cannot read %q: %v", name, f.File, unwrapPathError(err))
-			}
+			v.loadFeeder(name, f)
 		}
 		v.enum(ptr+"/order", f.Order, []string{"sequential", "random"}, "order")
 		v.enum(ptr+"/share", f.Share, []string{"all", "vu"}, "share")
@@ -290,7 +298,9 @@ func (v *validator) scenario(s *Scenario, ptr string, i int) {
 	if len(s.Steps) == 0 {
 		v.r.at(ptr+"/steps", "%s has no steps", label)
 	}
+	v.scope = v.scenarioScope(i)
 	v.steps(s.Steps, ptr+"/steps")
+	v.scope = nil
 }
 
 // executor checks the executor's parameters; only those the executor takes
@@ -510,6 +520,7 @@ func (v *validator) requestStep(s *Step, ptr string) {
 	if req.Timeout != nil && *req.Timeout <= 0 {
 		v.r.at(rp+"/timeout", "%s: timeout must be greater than 0s", what)
 	}
+	v.requestTemplates(req, rp, what)
 	for j, c := range s.Check {
 		if _, err := CompileCheck(c); err != nil {
 			v.r.atErr(ptrIndex(ptr+"/check", j), err, "%s: check %q: %s", what, c, firstLine(err))

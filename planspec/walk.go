@@ -67,11 +67,7 @@ func subject(path string) string {
 }
 
 func (w *walker) walk(n *yaml.Node, t reflect.Type, ptr, path string, depth int) {
-	if w.budget <= 0 {
-		return
-	}
-	if w.budget--; w.budget == 0 {
-		w.fail(n, "", nil, "plan is too large: more than %d YAML values after expanding aliases", maxNodes)
+	if !w.spend(n) {
 		return
 	}
 	if depth > maxDepth {
@@ -164,6 +160,11 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, ptr, path string, depth int)
 			w.fail(n, ptr, nil, "%sexpected true or false, got %s", subject(path), describe(n))
 		}
 	case reflect.Interface:
+		// Record positions first: it counts the values against the budget
+		// before nodeToJSON materializes them.
+		if !w.jsonPositions(n, ptr, depth) {
+			return
+		}
 		if _, err := nodeToJSON(n, depth); err != nil {
 			var ne *nodeError
 			if errors.As(err, &ne) {
@@ -171,6 +172,59 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, ptr, path string, depth int)
 			}
 		}
 	}
+}
+
+// jsonPositions records the position of every member and item inside a
+// free-form value (a request's json), so that problems in a leaf are
+// reported where the leaf is written. It reports false when the walker's
+// budget ran out.
+func (w *walker) jsonPositions(n *yaml.Node, ptr string, depth int) bool {
+	if depth > maxDepth {
+		return true // nodeToJSON reports it
+	}
+	n = resolve(n)
+	switch n.Kind {
+	case yaml.MappingNode:
+		for _, p := range readMapping(n).pairs {
+			if !w.spend(p.val) {
+				return false
+			}
+			k := resolve(p.key)
+			if k.Kind != yaml.ScalarNode {
+				continue
+			}
+			kp := ptrKey(ptr, k.Value)
+			w.r.pos[kp] = posOf(p.key)
+			if !w.jsonPositions(p.val, kp, depth+1) {
+				return false
+			}
+		}
+	case yaml.SequenceNode:
+		for i, item := range n.Content {
+			if !w.spend(item) {
+				return false
+			}
+			ip := ptrIndex(ptr, i)
+			w.r.pos[ip] = posOf(item)
+			if !w.jsonPositions(item, ip, depth+1) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// spend counts one value against the walker's budget; it reports false
+// (after reporting the plan as too large) when the budget is exhausted.
+func (w *walker) spend(n *yaml.Node) bool {
+	if w.budget <= 0 {
+		return false
+	}
+	if w.budget--; w.budget == 0 {
+		w.fail(n, "", nil, "plan is too large: more than %d YAML values after expanding aliases", maxNodes)
+		return false
+	}
+	return true
 }
 
 // readMapping reads a mapping's entries and reports duplicate keys and bad

@@ -375,3 +375,52 @@ scenarios:
 		t.Errorf("summary.json not written: %v", err)
 	}
 }
+
+// TestExamplePlans validates every example plan and runs the user-flow
+// example (shortened) against the demo target, which only accepts the
+// tokens it issued.
+func TestExamplePlans(t *testing.T) {
+	plans, err := filepath.Glob("../../examples/plans/*.yaml")
+	if err != nil || len(plans) < 8 {
+		t.Fatalf("example plans: %v %v", plans, err)
+	}
+	if code, out, errs := cli(t, append([]string{"validate"}, plans...)...); code != 0 || strings.Contains(errs, "warning") {
+		t.Fatalf("validate examples: exit %d\n%s%s", code, out, errs)
+	}
+	src, err := os.ReadFile("../../examples/plans/flow.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := os.ReadFile("../../examples/plans/users.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	plan := filepath.Join(dir, "flow.yaml")
+	if err := os.WriteFile(plan, []byte(strings.Replace(string(src), "duration: 10s", "duration: 2s", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "users.csv"), users, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url, stop, err := demo.Start(context.Background(), "127.0.0.1:0", demo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop(context.Background())
+	out := t.TempDir()
+	code, stdout, stderr := cli(t, "run", plan, "--target", url, "--out", out, "--quiet")
+	if code != 0 {
+		t.Fatalf("flow example: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	labels := map[string]int{}
+	for _, r := range readJTL(t, out)[1:] {
+		labels[r[2]]++
+		if r[7] != "true" {
+			t.Errorf("failed row %q", r)
+		}
+	}
+	if labels["login"] == 0 || labels["login"] != labels["add to cart"] || labels["checkout"] != labels["add to cart"] {
+		t.Errorf("rows per label %v", labels)
+	}
+}

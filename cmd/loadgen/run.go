@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -79,6 +78,9 @@ func loadPlan(path, target string, stderr io.Writer) (*planspec.Plan, error) {
 			return nil, exitWith(exitUsage, fmt.Errorf("%s: %d error(s); nothing was sent", path, len(list)))
 		}
 		return nil, exitWith(exitUsage, err)
+	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(stderr, "%s:%d:%d: warning: %s\n", w.File, w.Line, w.Col, w.Msg)
 	}
 	return p, nil
 }
@@ -151,9 +153,6 @@ func runPlan(ctx context.Context, p *planspec.Plan, f runFlags, jopts record.JTL
 			opts.TTY = true
 		}
 	}
-	if note := flowsNote(p); note != "" && !f.quiet {
-		fmt.Fprintln(stderr, "loadgen: note:", note)
-	}
 	sum, err := loadgen.Run(ctx, p, opts)
 	if sum != nil && !f.quiet {
 		fmt.Fprintln(stdout, sum.Text())
@@ -174,29 +173,4 @@ func runPlan(ctx context.Context, p *planspec.Plan, f runFlags, jopts record.JTL
 		return exitWith(exitInterrupted, nil)
 	}
 	return nil
-}
-
-// flowsNote says which validated parts of the plan this engine does not run
-// yet (the flows runtime: checks, extraction, feeders), so a user is not
-// misled by a silent no-op.
-func flowsNote(p *planspec.Plan) string {
-	var checks, extracts int
-	for _, s := range p.AllSteps() {
-		checks += len(s.Check)
-		extracts += len(s.Extract)
-	}
-	var parts []string
-	if checks > 0 {
-		parts = append(parts, fmt.Sprintf("%d check(s)", checks))
-	}
-	if extracts > 0 {
-		parts = append(parts, fmt.Sprintf("%d extractor(s)", extracts))
-	}
-	if len(p.Data) > 0 {
-		parts = append(parts, fmt.Sprintf("%d data feeder(s)", len(p.Data)))
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return strings.Join(parts, ", ") + " validated but not run: this engine has no flows runtime yet (success = 2xx/3xx; ${...} from responses and feeders stay unresolved)"
 }

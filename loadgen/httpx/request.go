@@ -3,12 +3,14 @@
 // phase (connect, first byte, last byte, bytes on the wire), and an
 // HTTP/2 client on net/http for `http2: true`.
 //
-// Requests are serialised once, when the plan is loaded, by fasthttp's
-// request writer; a VU then writes the prepared bytes and parses the
-// response with fasthttp's response reader. No HTTP parsing is done here.
+// Requests are serialised by fasthttp's request writer: once, when the
+// plan is loaded, for requests that never change, and per request by a
+// VU's Builder for templated ones. Responses are parsed by fasthttp's
+// response reader. No HTTP parsing is done here.
 package httpx
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"net"
@@ -19,7 +21,8 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// Prepared is a request serialised for the wire, shared read-only by all VUs.
+// Prepared is a request serialised for the wire. Prepared values built at
+// load are shared read-only by all VUs; a Builder's is the VU's own.
 type Prepared struct {
 	Method string
 	// URL is the full request URL (the JTL URL column).
@@ -54,60 +57,114 @@ type Spec struct {
 	UserAgent string
 }
 
-// Prepare validates and serialises a request.
-func Prepare(s Spec) (*Prepared, error) {
-	u, err := url.Parse(s.URL)
+// Origin is where a request goes: scheme, host and port, parsed once.
+type Origin struct {
+	Addr, Host string
+	TLS        bool
+}
+
+// ParseOrigin parses the origin of an absolute http or https URL.
+func ParseOrigin(raw string) (Origin, error) {
+	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("invalid url %q: %w", s.URL, err)
+		return Origin{}, fmt.Errorf("invalid url %q: %w", raw, err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("invalid url %q: scheme must be http or https", s.URL)
+		return Origin{}, fmt.Errorf("invalid url %q: scheme must be http or https", raw)
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("invalid url %q: no host", s.URL)
+		return Origin{}, fmt.Errorf("invalid url %q: no host", raw)
 	}
-	host := u.Hostname()
-	port := u.Port()
+	host, port := u.Hostname(), u.Port()
 	if port == "" {
 		port = "80"
 		if u.Scheme == "https" {
 			port = "443"
 		}
 	}
+	return Origin{Addr: net.JoinHostPort(host, port), Host: host, TLS: u.Scheme == "https"}, nil
+}
+
+// Prepare validates and serialises a request.
+func Prepare(s Spec) (*Prepared, error) {
+	o, err := ParseOrigin(s.URL)
+	if err != nil {
+		return nil, err
+	}
+	var b Builder
+	p, err := b.Build(s, &o)
+	if err != nil {
+		return nil, err
+	}
+	// detach from the builder's reusable buffers
+	p.Raw = bytes.Clone(p.Raw)
+	p.Header = append([][2]string(nil), p.Header...)
+	p.Body = bytes.Clone(p.Body)
+	return p, nil
+}
+
+// Builder serialises requests whose parts change from one request to the
+// next. A VU owns one; it reuses its buffers, so the Prepared it returns is
+// valid until the next Build.
+type Builder struct {
+	req fasthttp.Request
+	buf bytes.Buffer
+	bw  *bufio.Writer
+	p   Prepared
+}
+
+// Build serialises s. origin, when not nil, is the already parsed origin of
+// s.URL (the common case of a fixed target); otherwise s.URL is parsed.
+func (b *Builder) Build(s Spec, origin *Origin) (*Prepared, error) {
+	var o Origin
+	if origin != nil {
+		o = *origin
+	} else {
+		var err error
+		if o, err = ParseOrigin(s.URL); err != nil {
+			return nil, err
+		}
+	}
 	method := strings.ToUpper(s.Method)
 	if method == "" {
 		method = fasthttp.MethodGet
 	}
-	p := &Prepared{
+	p := &b.p
+	*p = Prepared{
 		Method:  method,
-		URL:     u.String(),
-		Addr:    net.JoinHostPort(host, port),
-		Host:    host,
-		TLS:     u.Scheme == "https",
+		URL:     s.URL,
+		Addr:    o.Addr,
+		Host:    o.Host,
+		TLS:     o.TLS,
 		Timeout: s.Timeout,
 		Body:    s.Body,
 		Close:   !s.KeepAlive,
+		Header:  b.p.Header[:0],
 	}
-	// Merge headers: later ones replace earlier ones case-insensitively.
-	seen := map[string]int{}
+	// later headers replace earlier ones with the same name
+	hasUA := false
 	for _, h := range s.Header {
-		k := strings.ToLower(h[0])
-		if i, ok := seen[k]; ok {
-			p.Header[i] = h
-			continue
+		replaced := false
+		for i := range p.Header {
+			if strings.EqualFold(p.Header[i][0], h[0]) {
+				p.Header[i], replaced = h, true
+				break
+			}
 		}
-		seen[k] = len(p.Header)
-		p.Header = append(p.Header, h)
+		if !replaced {
+			p.Header = append(p.Header, h)
+		}
+		hasUA = hasUA || strings.EqualFold(h[0], "User-Agent")
 	}
-	if _, ok := seen["user-agent"]; !ok && s.UserAgent != "" {
+	if !hasUA && s.UserAgent != "" {
 		p.Header = append(p.Header, [2]string{"User-Agent", s.UserAgent})
 	}
 
-	req := fasthttp.AcquireRequest()
-	defer fasthttp.ReleaseRequest(req)
+	req := &b.req
+	req.Reset()
 	req.Header.DisableNormalizing()
 	req.Header.SetNoDefaultContentType(true)
-	req.SetRequestURI(p.URL)
+	req.SetRequestURI(s.URL)
 	req.Header.SetMethod(method)
 	for _, h := range p.Header {
 		if strings.EqualFold(h[0], "Host") {
@@ -123,10 +180,18 @@ func Prepare(s Spec) (*Prepared, error) {
 	if p.Close {
 		req.Header.SetConnectionClose()
 	}
-	var buf bytes.Buffer
-	if _, err := req.WriteTo(&buf); err != nil {
+	b.buf.Reset()
+	if b.bw == nil {
+		b.bw = bufio.NewWriterSize(&b.buf, 1024)
+	} else {
+		b.bw.Reset(&b.buf)
+	}
+	if err := req.Write(b.bw); err != nil {
 		return nil, fmt.Errorf("serialise %s %s: %w", method, s.URL, err)
 	}
-	p.Raw = buf.Bytes()
+	if err := b.bw.Flush(); err != nil {
+		return nil, err
+	}
+	p.Raw = b.buf.Bytes()
 	return p, nil
 }

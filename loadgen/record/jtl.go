@@ -238,9 +238,9 @@ func (w *JTLWriter) appendRow(b []byte, s *Sample) []byte {
 		}
 	case s.Code != "":
 		b = appendField(b, s.Code)
-	default:
+	case s.Status != 0:
 		b = strconv.AppendInt(b, int64(s.Status), 10)
-	}
+	} // no code and no status: nothing was sent (e.g. an undefined variable)
 	b = append(b, ',')
 	// responseMessage
 	if s.Transaction {

@@ -42,9 +42,13 @@ type Sample struct {
 	Transaction bool
 	// Children and FailedChildren count a transaction's samples.
 	Children, FailedChildren int32
+	// Checks and ChecksFailed count the step's check expressions evaluated
+	// on this response (the checks rate metric).
+	Checks, ChecksFailed int32
 
 	// Code and Message are the JTL responseCode and responseMessage; Code is
-	// empty for ordinary HTTP responses (the status is formatted instead).
+	// empty for ordinary HTTP responses (the status is formatted instead),
+	// and both are empty with Status 0 when no request was sent.
 	Code    string
 	Message string
 	// FailureMessage is the first failed check's message, else "".
