@@ -9,11 +9,13 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 	"unsafe"
 
+	"github.com/buger/jsonparser"
 	"github.com/expr-lang/expr/vm"
 	"github.com/valyala/fasthttp"
 
@@ -69,6 +71,7 @@ type extractor struct {
 	slot   int
 	json   []planspec.PathSegment
 	isJSON bool
+	keys   []string // the path as jsonparser keys; nil when it has wildcards
 	re     *regexp.Regexp
 	group  int
 	header string
@@ -188,6 +191,7 @@ func (c *compiled) compileRequest(p *planspec.Plan, target string, ps *planspec.
 			if x.json, err = planspec.ParseJSONPath(ex.JSON); err != nil {
 				return fmt.Errorf("extract %s: %w", name, err)
 			}
+			x.keys = parserKeys(x.json)
 		case ex.Regex != "":
 			if x.re, err = regexp.Compile(ex.Regex); err != nil {
 				return fmt.Errorf("extract %s: %w", name, err)
@@ -509,6 +513,45 @@ func (v *vu) storeCookies(rawURL string, resp *fasthttp.Response) {
 	v.flow.jar.SetCookies(u, cookies)
 }
 
+// parserKeys turns a JSONPath without wildcards into jsonparser keys.
+func parserKeys(segs []planspec.PathSegment) []string {
+	if len(segs) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(segs))
+	for _, sg := range segs {
+		switch {
+		case sg.Wildcard:
+			return nil
+		case sg.Index >= 0:
+			keys = append(keys, "["+strconv.Itoa(sg.Index)+"]")
+		case strings.HasPrefix(sg.Key, "["):
+			return nil // jsonparser would read it as an index
+		default:
+			keys = append(keys, sg.Key)
+		}
+	}
+	return keys
+}
+
+// lookupJSON finds one value in a JSON body, turned into a variable value
+// exactly as EvalJSONPath + JSONValueString would.
+func lookupJSON(body []byte, keys []string) (string, bool) {
+	raw, typ, _, err := jsonparser.Get(body, keys...)
+	if err != nil {
+		return "", false
+	}
+	if typ == jsonparser.String {
+		s, err := jsonparser.ParseString(raw)
+		return s, err == nil
+	}
+	var x any
+	if err := json.Unmarshal(raw, &x); err != nil {
+		return "", false
+	}
+	return planspec.JSONValueString(x), true
+}
+
 // responseJSON parses the response body as JSON once per response.
 func (v *vu) responseJSON(body []byte) (any, bool) {
 	f := &v.flow
@@ -530,6 +573,10 @@ func (v *vu) extract(s *step, resp *fasthttp.Response) {
 		x := &s.extract[i]
 		val, ok := "", false
 		switch {
+		case x.isJSON && x.keys != nil && !f.jsonTry:
+			// a plain path on a body nothing parsed yet: look the value up
+			// without building the whole document
+			val, ok = lookupJSON(resp.Body(), x.keys)
 		case x.isJSON:
 			if doc, isJSON := v.responseJSON(resp.Body()); isJSON {
 				var got any

@@ -449,3 +449,61 @@ scenarios:
 		t.Fatalf("transaction row:\n%s", strings.Join(lines, "\n"))
 	}
 }
+
+// TestLookupJSONMatchesEval checks that the fast extraction path gives the
+// variable value the full parse gives.
+func TestLookupJSONMatchesEval(t *testing.T) {
+	body := `{"s":"a\"b\u00e9\n","n":42,"f":42.0,"g":1.5,"e":1e-7,"big":12345678901234567890,"t":true,"z":null,
+	"o":{"b":[1,{"c":"deep"}],"a":2},"arr":[{"x":1},{"y":"second"}],"[k]":1,"odd key":"v"}`
+	paths := []string{"$.s", "$.n", "$.f", "$.g", "$.e", "$.big", "$.t", "$.z", "$.o", "$.o.b", "$.o.b[1].c",
+		"$.arr[1].y", "$.arr[5]", "$.missing", "$.o.b[0].c", "$['odd key']", "$.arr"}
+	for _, p := range paths {
+		segs, err := planspec.ParseJSONPath(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys := parserKeys(segs)
+		if keys == nil {
+			t.Fatalf("%s: no fast path", p)
+		}
+		var doc any
+		if err := json.Unmarshal([]byte(body), &doc); err != nil {
+			t.Fatal(err)
+		}
+		want, wantOK := "", false
+		if v, ok := planspec.EvalJSONPath(doc, segs); ok {
+			want, wantOK = planspec.JSONValueString(v), true
+		}
+		got, gotOK := lookupJSON([]byte(body), keys)
+		if got != want || gotOK != wantOK {
+			t.Errorf("%s: fast path %q %v, full parse %q %v", p, got, gotOK, want, wantOK)
+		}
+	}
+}
+
+func FuzzLookupJSON(f *testing.F) {
+	f.Add(`{"a":{"b":[1,"x",{"c":null}]}}`, "$.a.b[2].c")
+	f.Add(`[1,2,{"a":"\u0041"}]`, "$[2].a")
+	f.Add(`{"a":1.0e2}`, "$.a")
+	f.Fuzz(func(t *testing.T, body, path string) {
+		segs, err := planspec.ParseJSONPath(path)
+		keys := parserKeys(segs)
+		if err != nil || keys == nil {
+			return
+		}
+		var doc any
+		if json.Unmarshal([]byte(body), &doc) != nil {
+			return
+		}
+		// a document without duplicate keys, as encoding/json writes it
+		canon, _ := json.Marshal(doc)
+		want, wantOK := "", false
+		if v, ok := planspec.EvalJSONPath(doc, segs); ok {
+			want, wantOK = planspec.JSONValueString(v), true
+		}
+		got, gotOK := lookupJSON(canon, keys)
+		if got != want || gotOK != wantOK {
+			t.Errorf("%s on %s: fast path %q %v, full parse %q %v", path, canon, got, gotOK, want, wantOK)
+		}
+	})
+}
