@@ -171,9 +171,11 @@ func (c *compiled) compileRequest(p *planspec.Plan, target string, ps *planspec.
 			return err
 		}
 	}
-	for _, src := range ps.Check {
-		prog, err := planspec.CompileCheck(src)
-		if err != nil {
+	for i, src := range ps.Check {
+		var prog *vm.Program
+		if i < len(ps.Programs) && ps.Programs[i] != nil {
+			prog = ps.Programs[i] // compiled by validation
+		} else if prog, err = planspec.CompileCheck(src); err != nil {
 			return fmt.Errorf("check %q: %w", src, err)
 		}
 		needs, err := planspec.CheckUses(src)
@@ -420,10 +422,10 @@ type flowState struct {
 	rows    [][]string
 	cursors []int // per-VU feeder cursors (share: vu)
 	jar     *cookiejar.Jar
-	sc      scratch
-	json    any  // the current response parsed as JSON
-	jsonOK  bool // json holds the current response
-	jsonTry bool // parsing was attempted
+	sc      *scratch // allocated by the VU's first templated request
+	json    any      // the current response parsed as JSON
+	jsonOK  bool     // json holds the current response
+	jsonTry bool     // parsing was attempted
 }
 
 // resetIteration clears extracted variables and moves the feeders on.
@@ -451,7 +453,10 @@ func (v *vu) resetIteration() {
 
 // build renders a templated request, with the VU's cookies.
 func (v *vu) build(s *step) (*httpx.Prepared, error) {
-	sc := &v.flow.sc
+	if v.flow.sc == nil {
+		v.flow.sc = &scratch{}
+	}
+	sc := v.flow.sc
 	var spec httpx.Spec
 	var err error
 	if s.req != nil {
@@ -629,6 +634,9 @@ func (v *vu) runChecks(s *step, resp *fasthttp.Response, elapsedNs, size int64) 
 	}
 	for i := range s.checks {
 		c := &s.checks[i]
+		if v.vm == nil {
+			v.vm = &vm.VM{}
+		}
 		out, err := v.vm.Run(c.prog, env)
 		if ok, isBool := out.(bool); err != nil || !isBool || !ok {
 			failed++

@@ -41,7 +41,7 @@ type vu struct {
 	batch  *batch
 	iter   atomic.Int64 // iterations started
 	flow   flowState
-	vm     vm.VM // reused by the checks
+	vm     *vm.VM // reused by the checks (allocated by the first)
 }
 
 func newVU(sr *scenarioRun, id int32) *vu {

@@ -8,6 +8,8 @@ package planspec
 
 import (
 	"time"
+
+	"github.com/expr-lang/expr/vm"
 )
 
 // Executor names, as users write them (k6 vocabulary).
@@ -132,10 +134,13 @@ type Stage struct {
 // Step is either a request step (Name + Request) or a group (Group + Steps),
 // which becomes a JMeter transaction.
 type Step struct {
-	Name    string               `yaml:"name,omitempty" json:"name,omitempty"`
-	Request *Request             `yaml:"request,omitempty" json:"request,omitempty"`
-	Check   []string             `yaml:"check,omitempty" json:"check,omitempty"`
-	Extract map[string]Extractor `yaml:"extract,omitempty" json:"extract,omitempty"`
+	Name    string   `yaml:"name,omitempty" json:"name,omitempty"`
+	Request *Request `yaml:"request,omitempty" json:"request,omitempty"`
+	Check   []string `yaml:"check,omitempty" json:"check,omitempty"`
+	// Programs are the Check expressions compiled by validation, in order,
+	// so that the engine does not compile them again.
+	Programs []*vm.Program        `yaml:"-" json:"-"`
+	Extract  map[string]Extractor `yaml:"extract,omitempty" json:"extract,omitempty"`
 	// OnFailure is "continue" (the default) or "stop_iteration": what the
 	// iteration does when this request fails. Request steps only.
 	OnFailure string     `yaml:"on_failure,omitempty" json:"on_failure,omitempty" jsonschema:"enum=continue,enum=stop_iteration"`

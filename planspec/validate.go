@@ -521,10 +521,13 @@ func (v *validator) requestStep(s *Step, ptr string) {
 		v.r.at(rp+"/timeout", "%s: timeout must be greater than 0s", what)
 	}
 	v.requestTemplates(req, rp, what)
+	s.Programs = s.Programs[:0]
 	for j, c := range s.Check {
-		if _, err := CompileCheck(c); err != nil {
+		prog, err := CompileCheck(c)
+		if err != nil {
 			v.r.atErr(ptrIndex(ptr+"/check", j), err, "%s: check %q: %s", what, c, firstLine(err))
 		}
+		s.Programs = append(s.Programs, prog)
 	}
 	for _, name := range sortedKeys(s.Extract) {
 		v.extractor(what, name, s.Extract[name], ptrKey(ptr+"/extract", name))
