@@ -166,7 +166,6 @@ func (c *compiled) compileRequest(p *planspec.Plan, target string, ps *planspec.
 		if err != nil {
 			return err
 		}
-		spec.URL = escapeURL(spec.URL)
 		if st.req, err = httpx.Prepare(spec); err != nil {
 			return err
 		}
@@ -459,8 +458,9 @@ func (v *vu) build(s *step) (*httpx.Prepared, error) {
 	sc := v.flow.sc
 	var spec httpx.Spec
 	var err error
-	if s.req != nil {
-		spec = httpx.Spec{Method: s.req.Method, URL: s.req.URL, Header: s.req.Header, Body: s.req.Body,
+	if s.req != nil { // a static request that needs the VU's cookies
+		sc.hdr = append(sc.hdr[:0], s.req.Header...) // never append to the shared slice
+		spec = httpx.Spec{Method: s.req.Method, URL: s.req.URL, Header: sc.hdr, Body: s.req.Body,
 			Timeout: s.req.Timeout, KeepAlive: !s.req.Close}
 	} else if spec, err = s.rt.spec(v, sc); err != nil {
 		return nil, err

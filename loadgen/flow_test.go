@@ -309,7 +309,7 @@ scenarios:
           query: {q: "${users.name} & more"}
           form: {name: "${users.name}", pw: "${users.password}"}
       - name: raw
-        request: {method: PUT, url: /echo, body: "raw ${tenant} $${literal}"}
+        request: {method: PUT, url: "/echo?lit=a b&vu=${__vu}", body: "raw ${tenant} $${literal}"}
 `, s.URL, usersCSV)
 	if err != nil {
 		t.Fatal(err)
@@ -352,8 +352,8 @@ scenarios:
 				t.Errorf("form %q query %q", payload, query)
 			}
 		default:
-			if payload != "raw acme ${literal}" {
-				t.Errorf("raw body %q", payload)
+			if payload != "raw acme ${literal}" || (query != "lit=a%20b&vu=1" && query != "lit=a%20b&vu=2") {
+				t.Errorf("raw body %q, query %q", payload, query)
 			}
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -118,11 +117,10 @@ func (t *tmpl) render(dst []byte, v *vu, esc escape) ([]byte, error) {
 		var s string
 		switch p.kind {
 		case planspec.PartLiteral:
-			if esc == escURL || esc == escNone {
-				dst = append(dst, p.lit...) // the plan's own URL text and raw bodies are kept as written
-			} else {
-				dst = appendEscaped(dst, p.lit, esc) // a query, form or JSON value is escaped whole
-			}
+			// the plan's text is escaped like the values around it: a query,
+			// form or JSON value is escaped whole, a URL only where it holds
+			// bytes a URL cannot (escURL leaves valid URLs as they are)
+			dst = appendEscaped(dst, p.lit, esc)
 			continue
 		case planspec.PartVar:
 			switch {
@@ -247,13 +245,4 @@ func appendJSONString(dst []byte, s string) []byte {
 		i += size
 	}
 	return dst
-}
-
-// escapeTemplates percent-encodes characters that are not valid in a URL
-// (used for literal URL text of the plan, such as unresolved braces).
-func escapeURL(u string) string {
-	if !strings.ContainsAny(u, " {}\"<>|\\^`") {
-		return u
-	}
-	return string(appendEscaped(nil, u, escURL))
 }
