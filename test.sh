@@ -13,6 +13,16 @@ if ! command -v staticcheck >/dev/null 2>&1 || ! staticcheck -version 2>/dev/nul
   GOBIN="$(go env GOPATH)/bin" go install "honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}" >/dev/null 2>&1 || echo "warning: staticcheck could not be installed; skipping it"
 fi
 export PATH="$(go env GOPATH)/bin:$PATH"
+# Headless Chromium for the HTML report's browser test (which skips without it).
+if ! command -v chromium >/dev/null 2>&1; then
+  as_root=""
+  if [ "$(id -u)" -ne 0 ]; then as_root="sudo -n"; fi
+  if ! { command -v apt-get >/dev/null 2>&1 &&
+         $as_root apt-get update -qq >/dev/null 2>&1 &&
+         $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; }; then
+    echo "warning: chromium could not be installed; the browser report test will skip"
+  fi
+fi
 
 echo "== gofmt, go vet, staticcheck"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

@@ -75,6 +75,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newRunCmd(), newValidateCmd(), newSchemaCmd(), newQuickstartCmd(), newDemoCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(), newValidateCmd(), newSchemaCmd(), newQuickstartCmd(), newDemoCmd(), newVersionCmd(),
+		newAnalyzeCmd(), newReportCmd(), newCompareCmd(), newMergeCmd())
 	return root
 }

@@ -424,3 +424,73 @@ func TestExamplePlans(t *testing.T) {
 		t.Errorf("rows per label %v", labels)
 	}
 }
+
+// TestAnalysisCommands runs two small runs, then analyze, report, compare
+// and merge on their folders.
+func TestAnalysisCommands(t *testing.T) {
+	srv, _ := server(t)
+	plan := writePlan(t, strings.NewReplacer("TARGET", srv.URL, "PATH", "/ok", "iterations: 5", "iterations: 50").Replace(shortPlan))
+	a, b := t.TempDir(), t.TempDir()
+	for _, dir := range []string{a, b} {
+		if code, out, errs := cli(t, "run", plan, "--out", dir, "--quiet"); code != 0 {
+			t.Fatalf("run: exit %d\n%s%s", code, out, errs)
+		}
+		for _, f := range []string{analysisFile, reportFile} {
+			if !fileExists(filepath.Join(dir, f)) {
+				t.Errorf("run did not write %s", f)
+			}
+		}
+	}
+	nfr := filepath.Join(t.TempDir(), "nfr.yaml")
+	if err := os.WriteFile(nfr, []byte("response_time_p95: 5s\nerror_rate: \"<1%\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	code, stdout, stderr := cli(t, "analyze", a, "--nfr", nfr, "--out", out)
+	if code != 0 || !strings.Contains(stdout, "grade ") || !strings.Contains(stdout, "response_time_p95") {
+		t.Fatalf("analyze: exit %d\n%s%s", code, stdout, stderr)
+	}
+	var an struct {
+		Total struct{ Samples int64 } `json:"total"`
+		NFRs  []struct{ Pass bool }   `json:"nfrs"`
+		Grade struct{ Letter string } `json:"grade"`
+	}
+	raw, err := os.ReadFile(filepath.Join(out, analysisFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &an); err != nil || an.Total.Samples != 100 || len(an.NFRs) != 2 || an.Grade.Letter == "" {
+		t.Fatalf("analysis %+v err %v", an, err)
+	}
+	strict := filepath.Join(t.TempDir(), "strict.yaml")
+	if err := os.WriteFile(strict, []byte("response_time_p95: 1us\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := cli(t, "analyze", a, "--nfr", strict, "--out", t.TempDir()); code != exitThresholds {
+		t.Errorf("unmet NFR: exit %d, want 99", code)
+	}
+	if code, out, errs := cli(t, "report", a, "--out", out); code != 0 || !strings.Contains(out, reportFile) {
+		t.Errorf("report: exit %d\n%s%s", code, out, errs)
+	}
+	code, stdout, stderr = cli(t, "compare", a, b, "--out", out)
+	if code != 0 && code != exitRuntime {
+		t.Fatalf("compare: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !fileExists(filepath.Join(out, comparisonFile)) {
+		t.Errorf("compare wrote no %s", comparisonFile)
+	}
+	merged := t.TempDir()
+	if code, out, errs := cli(t, "merge", a, b, "--out", merged); code != 0 || !strings.Contains(out, "200 rows") {
+		t.Fatalf("merge: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, "analyze", merged); code != 0 || !strings.Contains(out, "200 samples") {
+		t.Errorf("analyze merged: exit %d\n%s%s", code, out, errs)
+	}
+	empty := filepath.Join(t.TempDir(), "empty.jtl")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := cli(t, "analyze", empty); code != exitUsage || errs == "" {
+		t.Errorf("empty JTL: exit %d, stderr %q", code, errs)
+	}
+}

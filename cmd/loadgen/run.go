@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/record"
+	"github.com/loadgen/loadgen/loadgen/results"
 	"github.com/loadgen/loadgen/planspec"
 )
 
@@ -28,6 +30,7 @@ type runFlags struct {
 	jtlMode   string
 	seed      uint64
 	cpuProf   string
+	noReport  bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -48,6 +51,7 @@ func newRunCmd() *cobra.Command {
 	fl.StringVar(&f.jtlMode, "jtl", "all", "rows kept in results.jtl: all | errors")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed for think times, poisson arrivals and JTL sampling (0: random)")
 	fl.StringVar(&f.cpuProf, "cpuprofile", "", "write a Go CPU profile of the run to this file")
+	fl.BoolVar(&f.noReport, "no-report", false, "skip results_analysis.json and report.html after the run")
 	return cmd
 }
 
@@ -158,8 +162,16 @@ func runPlan(ctx context.Context, p *planspec.Plan, f runFlags, jopts record.JTL
 		fmt.Fprintln(stdout, sum.Text())
 	}
 	if sum != nil {
+		files := []string{loadgen.JTLFile, loadgen.HLogFile, loadgen.SummaryFile}
+		if !f.noReport {
+			if rerr := reportRun(p, f.out); rerr != nil {
+				fmt.Fprintln(stderr, "loadgen: report:", rerr)
+			} else {
+				files = append(files, analysisFile, reportFile)
+			}
+		}
 		abs, _ := filepath.Abs(f.out)
-		fmt.Fprintf(stdout, "outputs: %s (%s, %s, %s)\n", abs, loadgen.JTLFile, loadgen.HLogFile, loadgen.SummaryFile)
+		fmt.Fprintf(stdout, "outputs: %s (%s)\n", abs, strings.Join(files, ", "))
 	}
 	switch {
 	case err != nil && errors.Is(err, loadgen.ErrThresholds):
@@ -173,4 +185,21 @@ func runPlan(ctx context.Context, p *planspec.Plan, f runFlags, jopts record.JTL
 		return exitWith(exitInterrupted, nil)
 	}
 	return nil
+}
+
+// reportRun analyses a finished run's outputs with the plan's thresholds
+// and writes results_analysis.json and report.html beside them.
+func reportRun(p *planspec.Plan, dir string) error {
+	a, err := results.Analyze(context.Background(), filepath.Join(dir, loadgen.JTLFile),
+		results.Options{HLog: filepath.Join(dir, loadgen.HLogFile)})
+	if err != nil {
+		return err
+	}
+	a.NFRs = results.CheckThresholds(planThresholds(p), a)
+	a.Grade = results.GradeRun(a)
+	if _, err := writeAnalysis(dir, a); err != nil {
+		return err
+	}
+	_, err = writeReport(dir, p.Name, a)
+	return err
 }

@@ -31,15 +31,18 @@ type Analysis struct {
 	TopErrors []SamplerErrors `json:"top_errors"`
 	// Series is the per-second time series over all non-transaction samples.
 	Series []Second `json:"series"`
+	// Distribution is the latency percentile distribution of all
+	// non-transaction samples (HdrHistogram style), by ascending percentile.
+	Distribution []PercentilePoint `json:"distribution,omitempty"`
 
 	// Apdex thresholds used, in ms.
-	ApdexSatisfiedMs  float64 `json:"apdex_satisfied_ms"`
-	ApdexToleratedMs  float64 `json:"apdex_tolerated_ms"`
-	PercentileSource  string  `json:"percentile_source"` // "hdr-log" or "jtl"
-	SkippedRows       int64   `json:"skipped_rows"`
-	SkippedExamples   []Skip  `json:"skipped_examples,omitempty"` // at most ten
-	TransactionRows   int64   `json:"transaction_rows"`
-	SubResultRows     int64   `json:"sub_result_rows"`
+	ApdexSatisfiedMs float64 `json:"apdex_satisfied_ms"`
+	ApdexToleratedMs float64 `json:"apdex_tolerated_ms"`
+	PercentileSource string  `json:"percentile_source"` // "hdr-log" or "jtl"
+	SkippedRows      int64   `json:"skipped_rows"`
+	SkippedExamples  []Skip  `json:"skipped_examples,omitempty"` // at most ten
+	TransactionRows  int64   `json:"transaction_rows"`
+	SubResultRows    int64   `json:"sub_result_rows"`
 
 	// NFRs are the checked requirements (NFR file and plan thresholds).
 	NFRs []NFRResult `json:"nfrs"`
@@ -76,14 +79,14 @@ type LabelStats struct {
 	CorrectedP99 float64 `json:"corrected_p99,omitempty"`
 	// Throughput is samples per second over the label's span (JMeter:
 	// count / (max end − min start)).
-	Throughput     float64 `json:"throughput"`
-	ReceivedKBps   float64 `json:"received_kb_per_s"`
-	SentKBps       float64 `json:"sent_kb_per_s"`
-	Apdex          float64 `json:"apdex"`
-	BytesReceived  int64   `json:"bytes_received"`
-	BytesSent      int64   `json:"bytes_sent"`
-	MeanLatency    float64 `json:"mean_latency"`
-	MeanConnect    float64 `json:"mean_connect"`
+	Throughput    float64 `json:"throughput"`
+	ReceivedKBps  float64 `json:"received_kb_per_s"`
+	SentKBps      float64 `json:"sent_kb_per_s"`
+	Apdex         float64 `json:"apdex"`
+	BytesReceived int64   `json:"bytes_received"`
+	BytesSent     int64   `json:"bytes_sent"`
+	MeanLatency   float64 `json:"mean_latency"`
+	MeanConnect   float64 `json:"mean_connect"`
 }
 
 // ErrorCount is one error key (JMeter's ErrorsSummaryConsumer rules).
@@ -114,6 +117,15 @@ type Second struct {
 	BytesPerSec float64 `json:"bytes"`
 }
 
+// PercentilePoint is one point of the latency percentile distribution.
+type PercentilePoint struct {
+	// Percentile is in percent, 0..100 (99.9 is the 99.9th percentile), as
+	// hdrhistogram-go's ValueAtQuantile takes it.
+	Percentile float64 `json:"percentile"`
+	// Ms is the latency at that percentile, in ms.
+	Ms float64 `json:"ms"`
+}
+
 // Skip is one skipped input line and why.
 type Skip struct {
 	Line   int64  `json:"line"`
@@ -137,9 +149,9 @@ type NFRResult struct {
 
 // Grade is the deterministic A–F grade with its reasons.
 type Grade struct {
-	Letter  string  `json:"letter"`  // A, B, C, D or F
-	Score   float64 `json:"score"`   // 0..100
-	Risk    string  `json:"risk"`    // low, medium, high
+	Letter  string  `json:"letter"`   // A, B, C, D or F
+	Score   float64 `json:"score"`    // 0..100
+	Risk    string  `json:"risk"`     // low, medium, high
 	RiskWhy string  `json:"risk_why"` // the rule that set the risk
 	// Components are the rubric's parts and the points each earned.
 	Components []GradeComponent `json:"components"`
