@@ -756,7 +756,8 @@ func azParseTagComment(line string) (string, azHLogTag, bool) {
 	return tag, azHLogTag{label: label, corrected: metric == "http_req_duration_corrected"}, true
 }
 
-// applyHLog replaces the percentiles with the HDR log's (µs → ms) and
+// applyHLog replaces mean, min, max and the percentiles with the HDR log's
+// (µs → ms) and
 // fills the corrected percentiles. Labels the log lacks keep their JTL
 // percentiles. Total merges every label of the log that is not only a
 // transaction in the JTL; its corrected percentiles merge each such label's
@@ -769,7 +770,12 @@ func (z *azState) applyHLog(a *Analysis, hl map[string]*azHLogLabel) {
 		if l == nil {
 			continue
 		}
-		if l.plain != nil {
+		if l.plain != nil && l.plain.TotalCount() > 0 {
+			// the log's µs values beat the JTL's whole milliseconds for
+			// every figure, so mean, min and max come from it too
+			st.Mean = l.plain.Mean() / us
+			st.Min = float64(l.plain.Min()) / us
+			st.Max = float64(l.plain.Max()) / us
 			st.Median = float64(l.plain.ValueAtQuantile(50)) / us
 			st.P90 = float64(l.plain.ValueAtQuantile(90)) / us
 			st.P95 = float64(l.plain.ValueAtQuantile(95)) / us
@@ -816,6 +822,9 @@ func (z *azState) applyHLog(a *Analysis, hl map[string]*azHLogLabel) {
 	}
 	if total != nil && total.TotalCount() > 0 {
 		t := &a.Total
+		t.Mean = total.Mean() / us
+		t.Min = float64(total.Min()) / us
+		t.Max = float64(total.Max()) / us
 		t.Median = float64(total.ValueAtQuantile(50)) / us
 		t.P90 = float64(total.ValueAtQuantile(90)) / us
 		t.P95 = float64(total.ValueAtQuantile(95)) / us

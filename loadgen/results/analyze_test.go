@@ -604,9 +604,12 @@ func TestAnalyze_HDRLog(t *testing.T) {
 		got := pct{st.Median, st.P90, st.P95, st.P99, st.CorrectedP95, st.CorrectedP99}
 		aztCompare(t, strconv.Quote(st.Label), got, w)
 	}
-	// Counts, mean, min and max still come from the JTL.
-	if a.Total.Samples != 6 || a.Total.Max != 2 {
-		t.Errorf("Total samples %d, max %v; want 6 and 2 (JTL)", a.Total.Samples, a.Total.Max)
+	// Counts come from the JTL; mean, min and max from the log's µs values:
+	// (400+500+700+1000+1200+1900)/6 = 950 µs, min 400 µs, max 1900 µs
+	// (the JTL's whole milliseconds would give max 2).
+	if a.Total.Samples != 6 || a.Total.Max != 1.9 || a.Total.Min != 0.4 || a.Total.Mean != 0.95 {
+		t.Errorf("Total samples %d, mean %v, min %v, max %v; want 6, 0.95, 0.4, 1.9",
+			a.Total.Samples, a.Total.Mean, a.Total.Min, a.Total.Max)
 	}
 	d := a.Distribution
 	if len(d) == 0 || d[0] != (PercentilePoint{0, 0.4}) || d[len(d)-1] != (PercentilePoint{100, 1.9}) {
