@@ -118,14 +118,24 @@ func parseYAML(src []byte) (*yaml.Node, error) {
 	return nil, err
 }
 
-// errSecondDocument marks a source holding more than one YAML document.
-type errSecondDocument struct{ line, col int }
-
-func (e *errSecondDocument) Error() string {
-	return "a plan is a single YAML document, but a second one starts here"
+// SecondDocumentError says that a YAML source holds more than one document
+// where one is expected; Line and Col are where the second one starts.
+type SecondDocumentError struct {
+	Line, Col int
+	// What names the file with its article ("a plan", "an NFR file").
+	What string
 }
 
-func decodeSingle(src []byte) (*yaml.Node, error) {
+func (e *SecondDocumentError) Error() string {
+	return e.What + " is a single YAML document, but a second one starts here"
+}
+
+func decodeSingle(src []byte) (*yaml.Node, error) { return DecodeSingleYAML(src, "a plan") }
+
+// DecodeSingleYAML decodes exactly one YAML document and returns its
+// document node (nil, nil for an empty source). A second document is a
+// *SecondDocumentError naming the file as what.
+func DecodeSingleYAML(src []byte, what string) (*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -144,7 +154,7 @@ func decodeSingle(src []byte) (*yaml.Node, error) {
 		if len(next.Content) > 0 {
 			line, col = next.Content[0].Line, next.Content[0].Column
 		}
-		return nil, &errSecondDocument{line, col}
+		return nil, &SecondDocumentError{Line: line, Col: col, What: what}
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
@@ -177,9 +187,9 @@ var yamlParserProblems = []string{
 // reports only a line ("yaml: line N: ..."), so the column is 1.
 func syntaxError(file string, src []byte, err error) *Error {
 	e := &Error{File: file, Line: 1, Col: 1, Err: err}
-	var second *errSecondDocument
+	var second *SecondDocumentError
 	if errors.As(err, &second) {
-		e.Line, e.Col, e.Msg = max(second.line, 1), max(second.col, 1), second.Error()
+		e.Line, e.Col, e.Msg = max(second.Line, 1), max(second.Col, 1), second.Error()
 		return e
 	}
 	msg := strings.TrimSpace(err.Error())

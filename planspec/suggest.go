@@ -26,6 +26,12 @@ func closest(s string, candidates []string) (string, bool) {
 	return best, true
 }
 
+// EditDistance is the optimal-string-alignment distance between a and b:
+// insertions, deletions, substitutions and transpositions of adjacent runes
+// each cost 1. Other parsers of the project use it for their "did you mean"
+// hints.
+func EditDistance(a, b string) int { return editDistance(a, b) }
+
 // editDistance is the optimal-string-alignment distance between a and b:
 // insertions, deletions, substitutions and transpositions of adjacent runes
 // each cost 1.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"regexp"
@@ -372,7 +371,7 @@ func parseNFRPercent(s string, upper bool) (string, float64, error) {
 func nfrDidYouMean(s string, valid []string) string {
 	best, bestD := "", -1
 	for _, c := range valid {
-		if d := nfrEditDistance(strings.ToLower(s), c); bestD < 0 || d < bestD {
+		if d := planspec.EditDistance(strings.ToLower(s), c); bestD < 0 || d < bestD {
 			best, bestD = c, d
 		}
 	}
@@ -382,59 +381,11 @@ func nfrDidYouMean(s string, valid []string) string {
 	return " (valid keys: " + strings.Join(valid, ", ") + ")"
 }
 
-// nfrEditDistance is the Levenshtein distance between a and b, in runes.
-func nfrEditDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
-
-// errNFRSecondDocument reports a second YAML document in an NFR file.
-type errNFRSecondDocument struct{ line, col int }
-
-func (e *errNFRSecondDocument) Error() string {
-	return "an NFR file is a single YAML document, but a second one starts here"
-}
-
 // nfrDecode reads exactly one YAML document; nil for an empty source.
 func nfrDecode(src []byte) (*yaml.Node, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, nil
-		}
+	doc, err := planspec.DecodeSingleYAML(src, "an NFR file")
+	if err != nil || doc == nil || len(doc.Content) == 0 {
 		return nil, err
-	}
-	var next yaml.Node
-	switch err := dec.Decode(&next); {
-	case errors.Is(err, io.EOF):
-	case err != nil:
-		return nil, err
-	default:
-		line, col := next.Line, next.Column
-		if len(next.Content) > 0 {
-			line, col = next.Content[0].Line, next.Content[0].Column
-		}
-		return nil, &errNFRSecondDocument{line, col}
-	}
-	if len(doc.Content) == 0 {
-		return nil, nil
 	}
 	return doc.Content[0], nil
 }
@@ -462,9 +413,9 @@ var nfrYAMLParserProblems = []string{
 // the column is 1; errors without a line are put at 1:1.
 func nfrSyntaxError(name string, src []byte, err error) error {
 	line, col := 1, 1
-	var second *errNFRSecondDocument
+	var second *planspec.SecondDocumentError
 	if errors.As(err, &second) {
-		return fmt.Errorf("%s:%d:%d: %s", name, max(second.line, 1), max(second.col, 1), second.Error())
+		return fmt.Errorf("%s:%d:%d: %s", name, max(second.Line, 1), max(second.Col, 1), second.Error())
 	}
 	msg := strings.TrimSpace(err.Error())
 	if m := nfrYAMLLineRe.FindStringSubmatch(msg); m != nil {
