@@ -59,11 +59,10 @@ type jsonPart struct {
 	leaf *tmpl
 }
 
-// checkProg is a compiled check expression and what it needs.
+// checkProg is a compiled check expression.
 type checkProg struct {
-	src   string
-	prog  *vm.Program
-	needs planspec.CheckNeeds
+	src  string
+	prog *vm.Program
 }
 
 // extractor takes a value from the response into a variable slot.
@@ -181,7 +180,8 @@ func (c *compiled) compileRequest(p *planspec.Plan, target string, ps *planspec.
 		if err != nil {
 			return fmt.Errorf("check %q: %w", src, err)
 		}
-		st.checks = append(st.checks, checkProg{src: src, prog: prog, needs: needs})
+		st.checks = append(st.checks, checkProg{src: src, prog: prog})
+		st.needs = st.needs.Or(needs)
 	}
 	for _, name := range sortedKeys(ps.Extract) {
 		ex := ps.Extract[name]
@@ -606,13 +606,7 @@ func (v *vu) extract(s *step, resp *fasthttp.Response) {
 // runChecks evaluates the step's checks; it returns how many ran and the
 // first failing expression ("" when all held).
 func (v *vu) runChecks(s *step, resp *fasthttp.Response, elapsedNs, size int64) (failed int32, first string) {
-	var needs planspec.CheckNeeds
-	for i := range s.checks {
-		n := s.checks[i].needs
-		needs.JSON = needs.JSON || n.JSON
-		needs.Headers = needs.Headers || n.Headers
-		needs.Vars = needs.Vars || n.Vars
-	}
+	needs := s.needs
 	body := resp.Body()
 	env := planspec.CheckEnv{
 		Status:   resp.StatusCode(),

@@ -17,6 +17,7 @@ type step struct {
 	rt        *reqTmpl        // the request, compiled
 	req       *httpx.Prepared // the request serialised once, when nothing in it changes
 	checks    []checkProg
+	needs     planspec.CheckNeeds // what the checks read, together
 	extract   []extractor
 	think     *planspec.ThinkTime
 	stopOnErr bool

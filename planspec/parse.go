@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -183,39 +184,42 @@ var yamlParserProblems = []string{
 	"found duplicate %TAG directive",
 }
 
-// syntaxError turns a yaml.v3 parse error into a positioned Error. yaml.v3
-// reports only a line ("yaml: line N: ..."), so the column is 1.
+// syntaxError turns a yaml.v3 parse error into a positioned Error.
 func syntaxError(file string, src []byte, err error) *Error {
-	e := &Error{File: file, Line: 1, Col: 1, Err: err}
+	line, col, msg := YAMLErrorPosition(src, err)
+	return &Error{File: file, Line: line, Col: col, Msg: msg, Err: err}
+}
+
+// YAMLErrorPosition finds where in src a go.yaml.in/yaml/v3 decoding error
+// (or a *SecondDocumentError) is, and words it as an "invalid YAML: …"
+// message. yaml.v3 reports only a line ("yaml: line N: ..."), 0-based for
+// its parser errors, so the column is 1 unless the error names an alias.
+func YAMLErrorPosition(src []byte, err error) (line, col int, msg string) {
+	line, col = 1, 1
 	var second *SecondDocumentError
 	if errors.As(err, &second) {
-		e.Line, e.Col, e.Msg = max(second.Line, 1), max(second.Col, 1), second.Error()
-		return e
+		return max(second.Line, 1), max(second.Col, 1), second.Error()
 	}
-	msg := strings.TrimSpace(err.Error())
+	msg = strings.TrimSpace(err.Error())
 	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		msg = m[2]
-		for _, p := range yamlParserProblems {
-			if msg == p {
-				n++
-				break
-			}
+		if slices.Contains(yamlParserProblems, msg) {
+			n++
 		}
-		e.Line = max(n, 1)
+		line = max(n, 1)
 	} else if m := yamlAnchorRe.FindStringSubmatch(msg); m != nil {
 		if pos, ok := findAlias(src, m[1]); ok {
-			e.Line, e.Col = pos.Line, pos.Col
+			line, col = pos.Line, pos.Col
 		}
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
-	if lines := bytes.Count(src, []byte("\n")) + 1; e.Line > lines {
-		e.Line = lines
+	if lines := bytes.Count(src, []byte("\n")) + 1; line > lines {
+		line = lines
 	}
-	e.Msg = "invalid YAML: " + msg
-	return e
+	return line, col, "invalid YAML: " + msg
 }
 
 // findAlias locates the first "*name" alias in src.

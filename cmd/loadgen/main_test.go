@@ -102,6 +102,30 @@ func waitExit(t *testing.T, cmd *exec.Cmd, want int, within time.Duration) {
 	}
 }
 
+// copyPlan copies a plan and the users.csv beside it into a temporary
+// folder, with its first duration written as long replaced by 2s, and
+// returns the copy's path.
+func copyPlan(t *testing.T, path, long string) string {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := os.ReadFile(filepath.Join(filepath.Dir(path), "users.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	plan := filepath.Join(dir, filepath.Base(path))
+	if err := os.WriteFile(plan, []byte(strings.Replace(string(src), long, "duration: 2s", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "users.csv"), users, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
 // readJTL reads results.jtl of an output folder as CSV records (header first).
 func readJTL(t *testing.T, dir string) [][]string {
 	t.Helper()
@@ -293,23 +317,7 @@ func TestQuickstart(t *testing.T) {
 // TestPlanFormatExampleRuns runs the example of PLAN_FORMAT.md (shortened
 // from 1 min to 2 s) against the demo target.
 func TestPlanFormatExampleRuns(t *testing.T) {
-	src, err := os.ReadFile("../../planspec/testdata/plan_format_example.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	users, err := os.ReadFile("../../planspec/testdata/users.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	plan := filepath.Join(dir, "plan.yaml")
-	short := strings.Replace(string(src), "duration: 1m", "duration: 2s", 1)
-	if err := os.WriteFile(plan, []byte(short), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "users.csv"), users, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	plan := copyPlan(t, "../../planspec/testdata/plan_format_example.yaml", "duration: 1m")
 	url, stop, err := demo.Start(context.Background(), "127.0.0.1:0", demo.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -387,22 +395,7 @@ func TestExamplePlans(t *testing.T) {
 	if code, out, errs := cli(t, append([]string{"validate"}, plans...)...); code != 0 || strings.Contains(errs, "warning") {
 		t.Fatalf("validate examples: exit %d\n%s%s", code, out, errs)
 	}
-	src, err := os.ReadFile("../../examples/plans/flow.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	users, err := os.ReadFile("../../examples/plans/users.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	plan := filepath.Join(dir, "flow.yaml")
-	if err := os.WriteFile(plan, []byte(strings.Replace(string(src), "duration: 10s", "duration: 2s", 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "users.csv"), users, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	plan := copyPlan(t, "../../examples/plans/flow.yaml", "duration: 10s")
 	url, stop, err := demo.Start(context.Background(), "127.0.0.1:0", demo.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -1,12 +1,10 @@
 package results
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
 	"os"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -390,48 +388,10 @@ func nfrDecode(src []byte) (*yaml.Node, error) {
 	return doc.Content[0], nil
 }
 
-// nfrYAMLLineRe matches yaml.v3's "yaml: line N: message" errors.
-var nfrYAMLLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// nfrYAMLParserProblems are yaml.v3 parser (not scanner) messages, whose
-// "line N" is 0-based.
-var nfrYAMLParserProblems = []string{
-	"did not find expected <stream-start>",
-	"did not find expected <document start>",
-	"found undefined tag handle",
-	"did not find expected node content",
-	"did not find expected '-' indicator",
-	"did not find expected key",
-	"did not find expected ',' or ']'",
-	"did not find expected ',' or '}'",
-	"found duplicate %YAML directive",
-	"found incompatible YAML document",
-	"found duplicate %TAG directive",
-}
-
-// nfrSyntaxError positions a yaml.v3 error. yaml.v3 reports a line only, so
-// the column is 1; errors without a line are put at 1:1.
+// nfrSyntaxError positions a YAML error as planspec does for plans.
 func nfrSyntaxError(name string, src []byte, err error) error {
-	line, col := 1, 1
-	var second *planspec.SecondDocumentError
-	if errors.As(err, &second) {
-		return fmt.Errorf("%s:%d:%d: %s", name, max(second.Line, 1), max(second.Col, 1), second.Error())
-	}
-	msg := strings.TrimSpace(err.Error())
-	if m := nfrYAMLLineRe.FindStringSubmatch(msg); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		msg = m[2]
-		if slices.Contains(nfrYAMLParserProblems, msg) {
-			n++
-		}
-		line = max(n, 1)
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
-	}
-	if lines := bytes.Count(src, []byte("\n")) + 1; line > lines {
-		line = lines
-	}
-	return fmt.Errorf("%s:%d:%d: invalid YAML: %s", name, line, col, msg)
+	line, col, msg := planspec.YAMLErrorPosition(src, err)
+	return fmt.Errorf("%s:%d:%d: %s", name, line, col, msg)
 }
 
 // Check evaluates the spec against an analysis, one result per NFR in spec
