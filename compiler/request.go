@@ -1,0 +1,138 @@
+package compiler
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/loadgen/loadgen/planspec"
+)
+
+// TargetProperty is the JMeter property (and Java system property, for the
+// jmeter-java-dsl project) that overrides the plan's target at run time:
+// jmeter -Jtarget=http://host:port, mvn test -Dtarget=http://host:port.
+const TargetProperty = "target"
+
+// IsAbsolute reports whether a request URL names its own origin (or is
+// wholly templated, which the engine also leaves alone).
+func IsAbsolute(u string) bool {
+	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "${")
+}
+
+// JoinTarget joins a relative request URL to the target as the engine does
+// (one slash between them). targetRef is what stands for the target in the
+// rendering (a JMeter ${__P(target,...)} call, or a Java expression's
+// result); the URL itself must already be rendered.
+func JoinTarget(targetRef, renderedURL string) string {
+	return targetRef + "/" + strings.TrimLeft(renderedURL, "/")
+}
+
+// TargetDefault returns the plan's target without a trailing slash, as the
+// default of the target property.
+func TargetDefault(p *planspec.Plan) string { return strings.TrimRight(p.Target, "/") }
+
+// JSONBody renders a request's json: value as a JMeter string: keys sorted
+// (as the engine sends them), template references inside string values
+// rendered as JMeter references. JMeter inserts variable values as they
+// are, where the engine JSON-escapes them; values holding quotes or
+// backslashes differ (documented in the compiler README).
+func JSONBody(v any, scope Scope) (string, error) {
+	t := &planspec.Template{}
+	lit := func(s string) { t.Parts = append(t.Parts, planspec.Part{Kind: planspec.PartLiteral, Lit: s}) }
+	var walk func(v any) error
+	walk = func(v any) error {
+		switch x := v.(type) {
+		case string:
+			st, err := planspec.ParseTemplate(x, scope.IsFeeder)
+			if err != nil {
+				return fmt.Errorf("json string %q: %w", x, err)
+			}
+			lit(`"`)
+			for _, p := range st.Parts {
+				if p.Kind == planspec.PartLiteral {
+					lit(jsonEscape(p.Lit))
+				} else {
+					t.Parts = append(t.Parts, p)
+				}
+			}
+			lit(`"`)
+		case map[string]any:
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			lit("{")
+			for i, k := range keys {
+				if i > 0 {
+					lit(",")
+				}
+				lit(`"` + jsonEscape(k) + `":`)
+				if err := walk(x[k]); err != nil {
+					return err
+				}
+			}
+			lit("}")
+		case []any:
+			lit("[")
+			for i, e := range x {
+				if i > 0 {
+					lit(",")
+				}
+				if err := walk(e); err != nil {
+					return err
+				}
+			}
+			lit("]")
+		default:
+			b, err := json.Marshal(x)
+			if err != nil {
+				return fmt.Errorf("json value: %w", err)
+			}
+			lit(string(b))
+		}
+		return nil
+	}
+	if err := walk(v); err != nil {
+		return "", err
+	}
+	return RenderTemplate(mergeLiterals(t), scope), nil
+}
+
+func jsonEscape(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
+}
+
+func mergeLiterals(t *planspec.Template) *planspec.Template {
+	out := &planspec.Template{}
+	for _, p := range t.Parts {
+		if n := len(out.Parts); n > 0 && p.Kind == planspec.PartLiteral && out.Parts[n-1].Kind == planspec.PartLiteral {
+			out.Parts[n-1].Lit += p.Lit
+			continue
+		}
+		out.Parts = append(out.Parts, p)
+	}
+	return out
+}
+
+// SortedKeys returns a map's keys in order: the order the engine sends
+// headers, query and form parameters in.
+func SortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// ThinkTime returns the pause after a step: its own think_time, else the
+// scenario's (nil: none).
+func ThinkTime(sc *planspec.Scenario, st *planspec.Step) *planspec.ThinkTime {
+	if st.ThinkTime != nil {
+		return st.ThinkTime
+	}
+	return sc.ThinkTime
+}
