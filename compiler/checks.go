@@ -99,7 +99,6 @@ func MapCheck(src string) []Assertion {
 	return out
 }
 
-
 func mapNode(n ast.Node, src string) Assertion {
 	script := Assertion{Kind: Script, Source: src}
 	negate := false
