@@ -140,3 +140,10 @@ func escapeArg(s string) string {
 	s = strings.ReplaceAll(s, `\`, `\\`)
 	return strings.ReplaceAll(s, ",", `\,`)
 }
+
+// JMeterLiteral renders literal text (no plan references) as a JMeter
+// string that JMeter reads back unchanged: a "${" in it is escaped so that
+// JMeter does not take it for a variable or function.
+func JMeterLiteral(s string) string {
+	return RenderTemplate(&planspec.Template{Parts: []planspec.Part{{Kind: planspec.PartLiteral, Lit: s}}}, Scope{})
+}

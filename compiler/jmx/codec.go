@@ -325,6 +325,17 @@ func Encode(w io.Writer, doc *Document) error {
 	bw := bufio.NewWriter(w)
 	enc := &encoder{w: bw}
 	enc.raw(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	if doc.Comment != "" {
+		// "--" may not appear inside a comment.
+		c := doc.Comment
+		for strings.Contains(c, "--") {
+			c = strings.ReplaceAll(c, "--", "- -")
+		}
+		if strings.HasSuffix(c, "-") {
+			c += " "
+		}
+		enc.raw("<!--" + c + "-->\n")
+	}
 	enc.raw(fmt.Sprintf(`<jmeterTestPlan version="%s" properties="%s" jmeter="%s">`+"\n",
 		attrEsc(or(doc.Version, "1.2")), attrEsc(or(doc.Properties, "5.0")), attrEsc(or(doc.JMeter, "5.6.3"))))
 	enc.hashTree(1, doc.Elements)

@@ -34,6 +34,9 @@ type Document struct {
 	Version, Properties, JMeter string
 	// Elements are the top-level elements: normally one TestPlan.
 	Elements []*Element
+	// Comment, when set, is written as an XML comment before the root
+	// element (Encode only; Decode skips comments).
+	Comment string
 }
 
 // Element is one test element (a sampler, a controller, a config element...)
