@@ -23,6 +23,20 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "warning: chromium could not be installed; the browser report test will skip"
   fi
 fi
+# Java and Maven for the JMeter interop tests (compiler/internal/jmetertest),
+# which run Apache JMeter 5.6.3 from Maven Central and skip without them.
+if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
+  as_root=""
+  if [ "$(id -u)" -ne 0 ]; then as_root="sudo -n"; fi
+  if ! { command -v apt-get >/dev/null 2>&1 &&
+         $as_root apt-get update -qq >/dev/null 2>&1 &&
+         $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jdk-headless maven >/dev/null 2>&1; }; then
+    echo "warning: java and maven could not be installed; the JMeter interop tests will skip"
+  fi
+fi
+if command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1; then
+  export LOADGEN_REQUIRE_JMETER=1
+fi
 
 echo "== gofmt, go vet, staticcheck"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
