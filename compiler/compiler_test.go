@@ -49,8 +49,11 @@ func TestJSONBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Keys sorted; JSON escapes inside literals doubled for JMeter, since
-	// the body holds references.
-	want := `{"note":"back\\\\slash ${token}","sku":42,"tags":["a\\"b",true,null],"user":"${users.name}"}`
+	// the body holds references; values JSON-escaped by Groovy at run time
+	// (TestExamplesRunInJMeter proves it with the quotes in users.csv).
+	want := `{"note":"back\\\\slash ${__groovy(groovy.json.JsonOutput.toJson(String.valueOf(vars.get('token')))[1..-2])}",` +
+		`"sku":42,"tags":["a\\"b",true,null],` +
+		`"user":"${__groovy(groovy.json.JsonOutput.toJson(String.valueOf(vars.get('users.name')))[1..-2])}"}`
 	if got != want {
 		t.Errorf("JSONBody =\n %s\nwant\n %s", got, want)
 	}

@@ -34,11 +34,13 @@ func TargetDefault(p *planspec.Plan) string { return strings.TrimRight(p.Target,
 
 // JSONBody renders a request's json: value as a JMeter string: keys sorted
 // (as the engine sends them), template references inside string values
-// rendered as JMeter references. JMeter inserts variable values as they
-// are, where the engine JSON-escapes them; values holding quotes or
-// backslashes differ (documented in the compiler README).
+// rendered as JMeter references. Variable, feeder and environment values
+// are JSON-escaped when inserted, as the engine does: JMeter has no core
+// function for it, so they go through ${__groovy()} with Groovy's
+// JsonOutput (built-ins need no escaping: their values are plain).
 func JSONBody(v any, scope Scope) (string, error) {
 	t := &planspec.Template{}
+	escaped := map[int]bool{} // parts inside JSON strings
 	lit := func(s string) { t.Parts = append(t.Parts, planspec.Part{Kind: planspec.PartLiteral, Lit: s}) }
 	var walk func(v any) error
 	walk = func(v any) error {
@@ -53,6 +55,7 @@ func JSONBody(v any, scope Scope) (string, error) {
 				if p.Kind == planspec.PartLiteral {
 					lit(jsonEscape(p.Lit))
 				} else {
+					escaped[len(t.Parts)] = true
 					t.Parts = append(t.Parts, p)
 				}
 			}
@@ -97,24 +100,35 @@ func JSONBody(v any, scope Scope) (string, error) {
 	if err := walk(v); err != nil {
 		return "", err
 	}
-	return RenderTemplate(mergeLiterals(t), scope), nil
+	return render(t, scope, func(i int, p planspec.Part) (string, bool) {
+		if !escaped[i] {
+			return "", false
+		}
+		var value string
+		switch p.Kind {
+		case planspec.PartVar:
+			value = "vars.get(" + groovyString(p.Name) + ")"
+		case planspec.PartFeeder:
+			value = "vars.get(" + groovyString(FeederVar(p.Name, p.Field)) + ")"
+		case planspec.PartEnv:
+			value = "props.getProperty(" + groovyString(p.Name) + ", " + groovyString(p.Field) + ")"
+		default:
+			return "", false
+		}
+		// toJson quotes the string; [1..-2] drops the quotes.
+		return "${__groovy(" + escapeArg("groovy.json.JsonOutput.toJson(String.valueOf("+value+"))[1..-2]") + ")}", true
+	}), nil
+}
+
+// groovyString quotes s as a single-quoted Groovy string (no
+// interpolation).
+func groovyString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\r", `\r`).Replace(s) + "'"
 }
 
 func jsonEscape(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b[1 : len(b)-1])
-}
-
-func mergeLiterals(t *planspec.Template) *planspec.Template {
-	out := &planspec.Template{}
-	for _, p := range t.Parts {
-		if n := len(out.Parts); n > 0 && p.Kind == planspec.PartLiteral && out.Parts[n-1].Kind == planspec.PartLiteral {
-			out.Parts[n-1].Lit += p.Lit
-			continue
-		}
-		out.Parts = append(out.Parts, p)
-	}
-	return out
 }
 
 // SortedKeys returns a map's keys in order: the order the engine sends

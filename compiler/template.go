@@ -77,7 +77,11 @@ func JMeterString(src string, scope Scope) (string, error) {
 }
 
 // RenderTemplate is [JMeterString] for a parsed template.
-func RenderTemplate(t *planspec.Template, scope Scope) string {
+func RenderTemplate(t *planspec.Template, scope Scope) string { return render(t, scope, nil) }
+
+// render renders t; ref, when not nil, may render a reference part itself
+// (returning ok).
+func render(t *planspec.Template, scope Scope, ref func(i int, p planspec.Part) (string, bool)) string {
 	compiled := false
 	for _, p := range t.Parts {
 		if p.Kind != planspec.PartLiteral || strings.Contains(p.Lit, "${") {
@@ -97,7 +101,13 @@ func RenderTemplate(t *planspec.Template, scope Scope) string {
 		env = PropertyEnv
 	}
 	var b strings.Builder
-	for _, p := range t.Parts {
+	for i, p := range t.Parts {
+		if ref != nil && p.Kind != planspec.PartLiteral {
+			if s, ok := ref(i, p); ok {
+				b.WriteString(s)
+				continue
+			}
+		}
 		switch p.Kind {
 		case planspec.PartLiteral:
 			lit := strings.ReplaceAll(p.Lit, `\`, `\\`)

@@ -326,10 +326,11 @@ func Encode(w io.Writer, doc *Document) error {
 	enc := &encoder{w: bw}
 	enc.raw(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	if doc.Comment != "" {
-		// "--" may not appear inside a comment.
+		// "--" may not appear inside a comment: the second hyphen
+		// becomes U+2010, which looks the same.
 		c := doc.Comment
 		for strings.Contains(c, "--") {
-			c = strings.ReplaceAll(c, "--", "- -")
+			c = strings.ReplaceAll(c, "--", "-\u2010")
 		}
 		if strings.HasSuffix(c, "-") {
 			c += " "

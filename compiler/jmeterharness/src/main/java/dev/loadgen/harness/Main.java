@@ -130,7 +130,10 @@ public final class Main {
     Path out = a.required("--out");
     a.done();
     JmeterHome home = JmeterHome.create(a.log());
-    int code = jmeter(home, new ArrayList<>(List.of("-g", jtl.toString(), "-o", out.toString())), a, false);
+    // The generator's scratch folder defaults to "temp" in the working
+    // directory, which concurrent reports would share.
+    String temp = "-Jjmeter.reportgenerator.temp_dir=" + home.dir().resolve("report-temp");
+    int code = jmeter(home, new ArrayList<>(List.of("-g", jtl.toString(), "-o", out.toString(), temp)), a, false);
     if (code != OK) {
       return code;
     }
