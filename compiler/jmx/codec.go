@@ -41,9 +41,9 @@ type decoder struct {
 func Decode(src []byte, file string) (*Document, error) {
 	dec := &decoder{d: xml.NewDecoder(bytes.NewReader(src)), file: file, line: 1, col: 1}
 	dec.d.Strict = true
-	// JMeter writes UTF-8; tolerate the other encodings old files declare
-	// by passing their bytes through (their ASCII content reads the same).
-	dec.d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	// JMeter writes UTF-8; old files also declare ISO-8859-1 (or
+	// windows-1252, read here as Latin-1, which differs only in 0x80-0x9F).
+	dec.d.CharsetReader = charsetReader
 	root, err := dec.rootElement()
 	if err != nil {
 		return nil, err
@@ -81,6 +81,24 @@ func Decode(src []byte, file string) (*Document, error) {
 			return doc, nil
 		}
 	}
+}
+
+func charsetReader(charset string, r io.Reader) (io.Reader, error) {
+	switch strings.ToLower(charset) {
+	case "us-ascii", "ascii", "utf8":
+		return r, nil
+	case "iso-8859-1", "iso8859-1", "latin1", "latin-1", "windows-1252", "cp1252":
+		b, err := io.ReadAll(r)
+		if err != nil {
+			return nil, err
+		}
+		runes := make([]rune, len(b))
+		for i, c := range b {
+			runes[i] = rune(c)
+		}
+		return strings.NewReader(string(runes)), nil
+	}
+	return nil, fmt.Errorf("unsupported encoding %q (JMeter writes UTF-8)", charset)
 }
 
 // rootElement skips the prolog and returns the <jmeterTestPlan> start tag.

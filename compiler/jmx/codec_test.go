@@ -180,3 +180,24 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeLatin1(t *testing.T) {
+	src := []byte("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<jmeterTestPlan><hashTree><TestPlan testname=\"caf\xe9\"/><hashTree/></hashTree></jmeterTestPlan>")
+	doc, err := Decode(src, "old.jmx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Elements[0].TestName; got != "café" {
+		t.Errorf("test name %q, want café", got)
+	}
+	if _, err := Decode([]byte(`<?xml version="1.0" encoding="EBCDIC"?><jmeterTestPlan/>`), "x.jmx"); err == nil || !strings.Contains(err.Error(), "EBCDIC") {
+		t.Errorf("unsupported encoding: %v", err)
+	}
+	var missing *Prop
+	if missing.Prop("a").String("b") != "" || missing.Attr("c") != "" {
+		t.Error("accessors on a missing property must return zero values")
+	}
+	if _, ok := missing.Bool(); ok {
+		t.Error("Bool on a missing property must not be ok")
+	}
+}

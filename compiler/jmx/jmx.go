@@ -141,7 +141,14 @@ func (e *Element) Add(children ...*Element) *Element {
 func (e *Element) Attr(name string) string { return attrValue(e.Attrs, name) }
 
 // Prop returns the property's first member with the given name, or nil.
-func (p *Prop) Prop(name string) *Prop { return findProp(p.Props, name) }
+// Like the other accessors of Prop it accepts a nil receiver (a missing
+// property), so lookups chain: e.Prop("a").Prop("b").String("c").
+func (p *Prop) Prop(name string) *Prop {
+	if p == nil {
+		return nil
+	}
+	return findProp(p.Props, name)
+}
 
 // String returns the value of the named scalar member ("" if absent).
 func (p *Prop) String(name string) string {
@@ -152,11 +159,21 @@ func (p *Prop) String(name string) string {
 }
 
 // Attr returns the value of an attribute of the property.
-func (p *Prop) Attr(name string) string { return attrValue(p.Attrs, name) }
+func (p *Prop) Attr(name string) string {
+	if p == nil {
+		return ""
+	}
+	return attrValue(p.Attrs, name)
+}
 
 // Bool returns the property's value as a boolean and whether it is
-// well-formed.
-func (p *Prop) Bool() (value, ok bool) { return parseBool(p.Value) }
+// well-formed (false, false for a nil property).
+func (p *Prop) Bool() (value, ok bool) {
+	if p == nil {
+		return false, false
+	}
+	return parseBool(p.Value)
+}
 
 func parseBool(s string) (value, ok bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {

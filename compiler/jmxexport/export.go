@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -671,7 +672,11 @@ func extractor(name string, ex planspec.Extractor) *jmx.Element {
 	case ex.Header != "":
 		return regexExtractor(name, "true", `(?im)^`+quoteJavaRegex(ex.Header)+`:[ \t]*([^\r\n]*)`, 1)
 	default:
-		return regexExtractor(name, "false", ex.Regex, ex.Group)
+		group := ex.Group
+		if re, err := regexp.Compile(ex.Regex); err == nil && group == 0 && re.NumSubexp() > 0 {
+			group = 1 // the engine's default: the first group when there is one
+		}
+		return regexExtractor(name, "false", ex.Regex, group)
 	}
 }
 
