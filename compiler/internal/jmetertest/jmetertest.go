@@ -117,12 +117,17 @@ func (h *H) exec(ctx context.Context, t testing.TB, what string, args ...string)
 		"-cp", h.classpath, "dev.loadgen.harness.Main"}
 	jargs = append(jargs, args...)
 	jargs = append(jargs, "--log", filepath.Join(tmp, "jmeter.log"))
+	unlock, err := lockJVM(ctx, t)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	defer unlock()
 	cmd := exec.CommandContext(ctx, h.java, jargs...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
 	start := time.Now()
-	err := runProcess(ctx, cmd)
+	err = runProcess(ctx, cmd)
 	t.Logf("jmetertest: %s: %s", what, time.Since(start).Round(time.Millisecond))
 	if err != nil {
 		return stdout.String(), fmt.Errorf("%s: %w\n--- stdout\n%s--- stderr\n%s", what, err, stdout.String(), stderr.String())
@@ -131,6 +136,20 @@ func (h *H) exec(ctx context.Context, t testing.TB, what string, args ...string)
 		t.Logf("jmetertest: %s: stderr:\n%s", what, s)
 	}
 	return stdout.String(), nil
+}
+
+// lockJVM takes the machine-wide lock that lets one JMeter or Maven JVM
+// run at a time, whichever test binary starts it: go test runs packages in
+// parallel, and JVMs starting together on a small machine slow each other
+// down so much (JIT, Groovy compilation) that time-bound test plans end
+// before their first iteration does.
+func lockJVM(ctx context.Context, t testing.TB) (func(), error) {
+	start := time.Now()
+	unlock, err := lockFileCtx(ctx, filepath.Join(os.TempDir(), "loadgen-jmetertest-jvm.lock"))
+	if waited := time.Since(start); waited > time.Second {
+		t.Logf("jmetertest: waited %s for another JVM to finish", waited.Round(time.Millisecond))
+	}
+	return unlock, err
 }
 
 // propArgs turns props into sorted -Jname=value arguments.
@@ -159,6 +178,11 @@ func RunMaven(ctx context.Context, t testing.TB, projectDir string, args ...stri
 	requireTools(t)
 	ctx, cancel := withTestDeadline(ctx, t)
 	defer cancel()
+	unlock, err := lockJVM(ctx, t)
+	if err != nil {
+		return "", fmt.Errorf("mvn %s: %w", strings.Join(args, " "), err)
+	}
+	defer unlock()
 	start := time.Now()
 	out, err := runMaven(ctx, projectDir, args...)
 	t.Logf("jmetertest: mvn %s: %s", strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
