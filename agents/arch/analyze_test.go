@@ -15,6 +15,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/loadgen/loadgen/agents/internal/atomicfile"
 	"github.com/loadgen/loadgen/agents/llm"
 )
 
@@ -94,7 +95,7 @@ func TestAnalyzeExampleGolden(t *testing.T) {
 	}
 	golden := filepath.Join("testdata", "golden", "architecture.offline.json")
 	if *update {
-		if err := writeAtomic(golden, got); err != nil {
+		if err := atomicfile.Write(golden, got); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -19,9 +19,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
+	"github.com/loadgen/loadgen/agents/internal/atomicfile"
 	"github.com/loadgen/loadgen/agents/llm"
 	"github.com/loadgen/loadgen/agents/prompts"
 	"github.com/loadgen/loadgen/loadgen/results"
@@ -258,28 +257,5 @@ func WriteFile(path string, in *Insights) error {
 	if err != nil {
 		return fmt.Errorf("insights: encoding: %w", err)
 	}
-	b = append(b, '\n')
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("insights: write: %w", err)
-	}
-	tmp := f.Name()
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("insights: write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("insights: write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("insights: write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("insights: write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, append(b, '\n'))
 }

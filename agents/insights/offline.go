@@ -142,6 +142,10 @@ func (r *rules) component(name string) (results.GradeComponent, bool) {
 	return results.GradeComponent{}, false
 }
 
+// offCOMinMs is the smallest corrected-minus-measured p99 difference, in
+// ms, that the coordinated-omission recommendation takes seriously.
+const offCOMinMs = 1.0
+
 // tail is the rubric's tail ratio p99/p50 (its tail_stability value).
 func (r *rules) tail() (float64, bool) {
 	c, ok := r.component(results.ComponentTail)
@@ -236,7 +240,11 @@ func (r *rules) findings() []string {
 		default:
 			shape = "a tight distribution"
 		}
-		out = append(out, fmt.Sprintf("The tail ratio p99/p50 is %s (p99 %s ms over a median of %s ms): %s.", fmtNum(tail, 2), fmtMs(t.P99), fmtMs(t.Median), shape))
+		median := fmt.Sprintf("a median of %s ms", fmtMs(t.Median))
+		if t.Median < 1 {
+			median += ", which the rubric counts as 1 ms"
+		}
+		out = append(out, fmt.Sprintf("The tail ratio p99/p50 is %s (p99 %s ms over %s): %s.", fmtNum(tail, 2), fmtMs(t.P99), median, shape))
 	}
 	// Throughput.
 	s := fmt.Sprintf("Throughput averaged %s requests/s", fmtRate(t.Throughput))
@@ -427,8 +435,11 @@ func (r *rules) recommendations() []Recommendation {
 		add(Medium, "Investigate the slow tail: garbage-collection pauses, lock contention, connection-pool waits and cold caches.",
 			fmt.Sprintf("p99 is %s times the median (%s ms against %s ms).", fmtNum(tail, 2), fmtMs(t.P99), fmtMs(t.Median)))
 	}
-	if co, ok := r.co(); ok && co > offCOHigh {
-		add(Medium, "Re-run with an arrival-rate (open) load model so that the generator does not hide queueing.",
+	// Corrected latencies exist only for arrival-rate (open-model) steps:
+	// a divergence means iterations started late against the schedule.
+	// Below a millisecond of difference it is scheduling noise.
+	if co, ok := r.co(); ok && co > offCOHigh && t.CorrectedP99-t.P99 >= offCOMinMs {
+		add(Medium, "Find where requests queue: iterations started late against the arrival schedule (a saturated target, or too few pre-allocated VUs), so users would see more than the measured latencies.",
 			fmt.Sprintf("The corrected p99 of %s ms is %s%% above the measured %s ms.", fmtMs(t.CorrectedP99), fmtNum(co, 1), fmtMs(t.P99)))
 	}
 	if t.Apdex < offApdexGood && !latencyNFR {

@@ -205,8 +205,9 @@ func TestWriteFile(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("directory holds %d entries, want only insights.json", len(entries))
 	}
-	if err := WriteFile(filepath.Join(dir, "missing", "x.json"), in); err == nil {
-		t.Error("writing into a missing directory succeeded")
+	// A file where the folder should be: the write fails.
+	if err := WriteFile(filepath.Join(path, "x.json"), in); err == nil {
+		t.Error("writing below a file succeeded")
 	}
 	if err := WriteFile(path, nil); err == nil {
 		t.Error("writing nil succeeded")

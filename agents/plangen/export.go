@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/loadgen/loadgen/agents/internal/atomicfile"
 	"github.com/loadgen/loadgen/compiler/dslexport"
 	"github.com/loadgen/loadgen/compiler/jmx"
 	"github.com/loadgen/loadgen/compiler/jmxexport"
@@ -78,7 +79,7 @@ func ExportJMeter(p *planspec.Plan, dir string) (*Export, error) {
 		return nil, fmt.Errorf("plangen: export %s: %w", base, err)
 	}
 	out := &Export{JMX: base + ".jmx", DSL: base}
-	if err := writeAtomic(filepath.Join(dir, out.JMX), buf.Bytes()); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, out.JMX), buf.Bytes()); err != nil {
 		return nil, err
 	}
 	names := make([]string, 0, len(files))
@@ -87,7 +88,7 @@ func ExportJMeter(p *planspec.Plan, dir string) (*Export, error) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if err := writeAtomic(filepath.Join(dir, base, filepath.FromSlash(name)), files[name]); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, base, filepath.FromSlash(name)), files[name]); err != nil {
 			return nil, err
 		}
 		out.DSLFiles = append(out.DSLFiles, base+"/"+name)
@@ -131,13 +132,13 @@ func (r *Result) Write(dir string, opts WriteOptions) (*Written, error) {
 	}
 	w := &Written{Manifest: ManifestFile}
 	for _, f := range r.Files {
-		if err := writeAtomic(filepath.Join(dir, filepath.Base(f.Name)), f.Data); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, filepath.Base(f.Name)), f.Data); err != nil {
 			return nil, err
 		}
 		w.Data = append(w.Data, filepath.Base(f.Name))
 	}
 	for _, p := range r.Plans {
-		if err := writeAtomic(filepath.Join(dir, filepath.Base(p.File)), p.YAML); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, filepath.Base(p.File)), p.YAML); err != nil {
 			return nil, err
 		}
 		w.Plans = append(w.Plans, filepath.Base(p.File))
@@ -146,7 +147,7 @@ func (r *Result) Write(dir string, opts WriteOptions) (*Written, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plangen: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(dir, ManifestFile), append(manifest, '\n')); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, ManifestFile), append(manifest, '\n')); err != nil {
 		return nil, err
 	}
 	if !opts.JMeter {
@@ -164,33 +165,4 @@ func (r *Result) Write(dir string, opts WriteOptions) (*Written, error) {
 		w.JMeter = append(w.JMeter, ex)
 	}
 	return w, nil
-}
-
-// writeAtomic writes data to path through a temporary file in the same
-// folder, renamed into place.
-func writeAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("plangen: %w", err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("plangen: %w", err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("plangen: writing %s: %w", filepath.Base(path), err)
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("plangen: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("plangen: writing %s: %w", filepath.Base(path), err)
-	}
-	return nil
 }
