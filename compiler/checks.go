@@ -31,9 +31,12 @@ type Assertion struct {
 	Values []string
 	Negate bool
 	MaxMS  int64
-	// Source is the check expression (or conjunct) this came from; it is
-	// the failure message, as the engine writes it.
+	// Source is the check expression, or the conjunct of it, that this
+	// assertion tests (an import turns it back into a check).
 	Source string
+	// Check is the whole check expression: the failure message, as the
+	// engine writes it.
+	Check string
 }
 
 // Response Assertion test_type bits (JMeter's ResponseAssertion).
@@ -76,7 +79,7 @@ func (a Assertion) TestType() int {
 func MapCheck(src string) []Assertion {
 	tree, err := parser.Parse(src)
 	if err != nil {
-		return []Assertion{{Kind: Script, Source: src}}
+		return []Assertion{{Kind: Script, Source: src, Check: src}}
 	}
 	var conj []ast.Node
 	var split func(n ast.Node)
@@ -89,12 +92,15 @@ func MapCheck(src string) []Assertion {
 		conj = append(conj, n)
 	}
 	split(tree.Node)
-	if len(conj) == 1 {
-		return []Assertion{mapNode(conj[0], src)}
-	}
 	out := make([]Assertion, 0, len(conj))
 	for _, n := range conj {
-		out = append(out, mapNode(n, n.String()))
+		part := src
+		if len(conj) > 1 {
+			part = n.String()
+		}
+		a := mapNode(n, part)
+		a.Check = src
+		out = append(out, a)
 	}
 	return out
 }

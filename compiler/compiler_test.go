@@ -2,7 +2,10 @@ package compiler
 
 import (
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/loadgen/loadgen/planspec"
 )
 
 func feeders(name string) bool { return name == "users" }
@@ -85,6 +88,9 @@ func TestMapCheck(t *testing.T) {
 		{"status == 200 || status == 204", []Assertion{{Kind: Script, Source: "status == 200 || status == 204"}}},
 	} {
 		got := MapCheck(tc.src)
+		for i := range tc.want {
+			tc.want[i].Check = tc.src
+		}
 		if !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("MapCheck(%q) =\n %+v\nwant\n %+v", tc.src, got, tc.want)
 		}
@@ -94,5 +100,43 @@ func TestMapCheck(t *testing.T) {
 	}
 	if got := (Assertion{Kind: BodyContains, Negate: true}).TestType(); got != TestSubstring|TestNot {
 		t.Errorf("test type %d", got)
+	}
+}
+
+func TestVarTemplatesKeepEnvReferences(t *testing.T) {
+	src := []byte(`version: 1
+name: secrets
+target: http://127.0.0.1:1
+vars:
+  api_key: ${env.API_KEY}
+  region: eu-${env.REGION:-west}-1
+  plain: "a,b"
+scenarios:
+  - name: s
+    executor: per-vu-iterations
+    steps:
+      - name: x
+        request: {url: "/x?k=${api_key}"}
+`)
+	env := map[string]string{"API_KEY": "s3cret", "REGION": "north"}
+	p, err := planspec.Parse(src, "secrets.yaml", planspec.Options{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Vars["api_key"] != "s3cret" {
+		t.Fatalf("parsing resolved api_key to %q; the test assumes it resolves", p.Vars["api_key"])
+	}
+	got := map[string]string{}
+	for k, tmpl := range VarTemplates(p) {
+		got[k] = RenderTemplate(tmpl, Scope{})
+	}
+	want := map[string]string{"api_key": "${__P(API_KEY,)}", "region": "eu-${__P(REGION,west)}-1", "plain": "a,b"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("vars rendered %q, want %q", got, want)
+	}
+	for _, v := range got {
+		if strings.Contains(v, "s3cret") || strings.Contains(v, "north") {
+			t.Errorf("the exporting machine's environment leaked into %q", v)
+		}
 	}
 }

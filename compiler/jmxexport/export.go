@@ -96,12 +96,9 @@ func (x *exporter) str(src, threadGroup string) (string, error) {
 
 func (x *exporter) testPlan() (*jmx.Element, error) {
 	var args []*jmx.Prop
-	for _, k := range compiler.SortedKeys(x.p.Vars) {
-		v, err := x.str(x.p.Vars[k], "")
-		if err != nil {
-			return nil, fmt.Errorf("vars.%s: %w", k, err)
-		}
-		args = append(args, argument(k, v))
+	vars := compiler.VarTemplates(x.p)
+	for _, k := range compiler.SortedKeys(vars) {
+		args = append(args, argument(k, compiler.RenderTemplate(vars[k], x.scope(""))))
 	}
 	plan := elem("TestPlan", "TestPlanGui", x.p.Name,
 		udv("TestPlan.user_defined_variables", args),
@@ -769,7 +766,7 @@ func responseAssertion(a compiler.Assertion) *jmx.Element {
 	}
 	return elem("ResponseAssertion", "AssertionGui", "check: "+a.Source,
 		jmx.Collection("Asserion.test_strings", strs...),
-		jmx.Str("Assertion.custom_message", compiler.JMeterLiteral(a.Source)),
+		jmx.Str("Assertion.custom_message", compiler.JMeterLiteral(a.Check)),
 		jmx.Str("Assertion.test_field", field),
 		jmx.Bool("Assertion.assume_success", false),
 		jmx.Int("Assertion.test_type", a.TestType()))
