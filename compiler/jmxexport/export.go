@@ -34,6 +34,10 @@ type Options struct {
 	CSVPath func(file string) string
 }
 
+// CompileChecksComment marks the setUp thread group that compiles the
+// plan's Groovy checks before the load starts (an import skips it).
+const CompileChecksComment = "loadgen: compiles the Groovy checks before the load starts"
+
 // CheckComment prefixes the TestElement.comments of a JSR223 assertion
 // exported from checks; the rest of the comment is the check expressions,
 // one per line, so that an import can restore them.
@@ -43,6 +47,8 @@ type exporter struct {
 	p    *planspec.Plan
 	opts Options
 	w    compiler.Warnings
+	// groovy is set when a JSR223 assertion was written.
+	groovy bool
 }
 
 // Export renders p. The document encodes with jmx.Encode.
@@ -130,6 +136,9 @@ func (x *exporter) testPlan() (*jmx.Element, error) {
 			return nil, err
 		}
 		plan.Add(groups...)
+	}
+	if x.groovy {
+		plan.Add(compileChecks())
 	}
 	if len(x.p.Thresholds) > 0 {
 		x.w.Add("/thresholds", "JMeter has no thresholds: check them on JMeter's JTL with `loadgen analyze results.jtl --plan PLAN.yaml`")
@@ -732,6 +741,7 @@ func (x *exporter) assertions(st *planspec.Step, ptr string) ([]*jmx.Element, er
 		if len(ras) == 0 {
 			script = "prev.setSuccessful(true)\n" + script
 		}
+		x.groovy = true
 		out = append(out, elem("JSR223Assertion", "TestBeanGUI", "checks",
 			jmx.Str("scriptLanguage", "groovy"),
 			jmx.Str("parameters", ""),
@@ -752,6 +762,49 @@ func (x *exporter) assertions(st *planspec.Step, ptr string) ([]*jmx.Element, er
 		out = append(out, ra)
 	}
 	return append(out, durs...), nil
+}
+
+// compileChecksScript finds every JSR223 assertion of the running test
+// plan and evaluates it once on an empty sample: JMeter compiles a Groovy
+// script on first use and keeps it by content for the whole run, and the
+// checks' scripts take seconds to compile on a cold JVM, which would stall
+// the first iterations of the load. The sample itself is not recorded.
+const compileChecksScript = `import org.apache.jmeter.assertions.JSR223Assertion
+import org.apache.jorphan.collections.SearchByClass
+
+// SampleResult is this sampler's result (a binding), not the class.
+
+def engine = ctx.getEngine()
+def field = engine.getClass().getDeclaredField('test')
+field.setAccessible(true)
+def search = new SearchByClass(JSR223Assertion)
+field.get(engine).traverse(search)
+def empty = new org.apache.jmeter.samplers.SampleResult()
+def saved = ctx.getPreviousResult()
+ctx.setPreviousResult(empty)
+try {
+    search.getSearchResults().each { it.getResult(empty) }
+} finally {
+    ctx.setPreviousResult(saved)
+}
+SampleResult.setIgnore()
+`
+
+// compileChecks is a setUp thread group (it runs before the load's thread
+// groups start) that compiles the Groovy checks.
+func compileChecks() *jmx.Element {
+	tg := elem("SetupThreadGroup", "SetupThreadGroupGui", "compile checks",
+		jmx.Int("ThreadGroup.num_threads", 1),
+		jmx.Int("ThreadGroup.ramp_time", 0),
+		loopController(1),
+		jmx.Str("ThreadGroup.on_sample_error", "continue"),
+		jmx.Str("TestElement.comments", CompileChecksComment))
+	return tg.Add(elem("JSR223Sampler", "TestBeanGUI", "compile checks",
+		jmx.Str("scriptLanguage", "groovy"),
+		jmx.Str("parameters", ""),
+		jmx.Str("filename", ""),
+		jmx.Str("cacheKey", "true"),
+		jmx.Str("script", compiler.JMeterLiteral(compileChecksScript))))
 }
 
 func responseAssertion(a compiler.Assertion) *jmx.Element {

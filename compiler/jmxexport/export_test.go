@@ -130,6 +130,20 @@ func TestExamplesRunInJMeter(t *testing.T) {
 			for _, l := range a.Labels {
 				byLabel[l.Label] = l
 			}
+			// JMeter writes rows for the plan's labels only (the setUp
+			// group that compiles the Groovy checks records nothing).
+			known := map[string]bool{}
+			for _, sc := range p.Scenarios {
+				samplers, groups := stepLabels(sc.Steps)
+				for _, l := range append(samplers, groups...) {
+					known[l] = true
+				}
+			}
+			for l := range byLabel {
+				if !known[l] {
+					t.Errorf("JMeter's JTL has rows labelled %q, which is no step or group of the plan", l)
+				}
+			}
 			for _, sc := range p.Scenarios {
 				samplers, groups := stepLabels(sc.Steps)
 				for _, l := range samplers {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/compiler/jmx"
+	"github.com/loadgen/loadgen/compiler/jmxexport"
 	"github.com/loadgen/loadgen/planspec"
 )
 
@@ -74,6 +75,9 @@ func (im *importer) executor(anc []*jmx.Element, tg *jmx.Element, sc *scenario) 
 	case "ThreadGroup":
 		return im.closedGroup(anc, tg, sc)
 	case "SetupThreadGroup", "PostThreadGroup":
+		if tg.String("TestElement.comments") == jmxexport.CompileChecksComment {
+			return false // loadgen's own warm-up of the Groovy checks
+		}
 		im.unsupported(anc, tg, "%s is not imported: scenarios run concurrently, so it would run during the load instead of before or after it", c)
 		return false
 	case "OpenModelThreadGroup":
