@@ -8,44 +8,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/loadgen/loadgen/agents/llm"
+	"github.com/loadgen/loadgen/agents/llm/llmtest"
 	"github.com/loadgen/loadgen/agents/prompts"
 )
-
-// fakeProvider answers with canned tool inputs, in order (the last one
-// repeats), or with an error, and records every call.
-type fakeProvider struct {
-	answers []string
-	err     error
-
-	mu    sync.Mutex
-	calls []fakeCall
-}
-
-type fakeCall struct {
-	req  llm.Request
-	conv []llm.Message
-}
-
-func (f *fakeProvider) Name() string  { return "fake" }
-func (f *fakeProvider) Model() string { return "fake-model-1" }
-
-func (f *fakeProvider) Call(ctx context.Context, req llm.Request, conv []llm.Message) (json.RawMessage, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, fakeCall{req, append([]llm.Message(nil), conv...)})
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if f.err != nil {
-		return nil, f.err
-	}
-	i := min(len(f.calls)-1, len(f.answers)-1)
-	return json.RawMessage(f.answers[i]), nil
-}
 
 // validAnswer is a model answer that validates against the example spec:
 // "/status/503" is a concrete path of the /status/{code} template.
@@ -67,14 +35,14 @@ const validAnswer = `{
 }`
 
 func TestModelAnswer(t *testing.T) {
-	p := &fakeProvider{answers: []string{validAnswer}}
+	p := &llmtest.Scripted{Answers: []string{validAnswer}}
 	m := analyze(t, []string{exampleDir}, Options{Provider: p})
 	offline := analyze(t, []string{exampleDir}, Options{})
 	if m.Source != llm.SourceModel || m.Provider != "fake" || m.ModelID != "fake-model-1" || m.Prompt != "architecture.v1.md" {
 		t.Errorf("source %q provider %q model %q prompt %q", m.Source, m.Provider, m.ModelID, m.Prompt)
 	}
-	if len(p.calls) != 1 {
-		t.Fatalf("%d calls, want 1", len(p.calls))
+	if len(p.Calls()) != 1 {
+		t.Fatalf("%d calls, want 1", len(p.Calls()))
 	}
 	if !reflect.DeepEqual(m.Endpoints, offline.Endpoints) || !reflect.DeepEqual(m.Auth, offline.Auth) || !reflect.DeepEqual(m.Security, offline.Security) {
 		t.Error("endpoints or security differ from the OpenAPI parse")
@@ -95,7 +63,7 @@ func TestModelAnswer(t *testing.T) {
 		t.Errorf("nfrs %+v", n)
 	}
 	// The request: the versioned prompt, the forced tool, the prose schema.
-	req := p.calls[0].req
+	req := p.Calls()[0].Request
 	if req.System != prompts.Get("architecture.v1.md") || req.ToolName != "architecture_model" || string(req.Schema) != string(proseSchema()) {
 		t.Errorf("request %q %q", req.ToolName, req.System[:40])
 	}
@@ -114,12 +82,12 @@ func TestModelAnswer(t *testing.T) {
 }
 
 func TestModelRepair(t *testing.T) {
-	p := &fakeProvider{answers: []string{`Sure! Here is the architecture: {"components": [`, validAnswer}}
+	p := &llmtest.Scripted{Answers: []string{`Sure! Here is the architecture: {"components": [`, validAnswer}}
 	m := analyze(t, []string{exampleDir}, Options{Provider: p})
-	if m.Source != llm.SourceModel || len(p.calls) != 2 {
-		t.Fatalf("source %q after %d calls", m.Source, len(p.calls))
+	if m.Source != llm.SourceModel || len(p.Calls()) != 2 {
+		t.Fatalf("source %q after %d calls", m.Source, len(p.Calls()))
 	}
-	conv := p.calls[1].conv
+	conv := p.Calls()[1].Conversation
 	if len(conv) != 3 || conv[1].Role != "assistant" || conv[2].Role != "user" || !strings.Contains(conv[2].Text, "not a JSON object") {
 		t.Errorf("repair conversation %+v", conv)
 	}
@@ -133,12 +101,12 @@ func TestModelSemanticRepair(t *testing.T) {
 		`"kind": "database"`, `"kind": "datastore"`,
 	).Replace(validAnswer)
 	withEndpoints := strings.Replace(validAnswer, `"nfrSuggestions"`, `"endpoints": [{"method": "DELETE", "path": "/admin"}], "nfrSuggestions"`, 1)
-	p := &fakeProvider{answers: []string{bad, withEndpoints, validAnswer}}
+	p := &llmtest.Scripted{Answers: []string{bad, withEndpoints, validAnswer}}
 	m := analyze(t, []string{exampleDir}, Options{Provider: p})
-	if m.Source != llm.SourceModel || len(p.calls) != 3 {
-		t.Fatalf("source %q after %d calls", m.Source, len(p.calls))
+	if m.Source != llm.SourceModel || len(p.Calls()) != 3 {
+		t.Fatalf("source %q after %d calls", m.Source, len(p.Calls()))
 	}
-	first := p.calls[1].conv[2].Text
+	first := p.Calls()[1].Conversation[2].Text
 	for _, want := range []string{
 		`workflows[0].steps[2]: POST /api/checkout is not one of the endpoints`,
 		`dataFlows[0].to: "Redis" is not the name of a component`,
@@ -149,7 +117,7 @@ func TestModelSemanticRepair(t *testing.T) {
 			t.Errorf("the repair message lacks %q:\n%s", want, first)
 		}
 	}
-	if second := p.calls[2].conv[4].Text; !strings.Contains(second, "endpoints: unknown field") {
+	if second := p.Calls()[2].Conversation[4].Text; !strings.Contains(second, "endpoints: unknown field") {
 		t.Errorf("an answer with endpoints was not rejected:\n%s", second)
 	}
 	for _, e := range m.Endpoints {
@@ -160,11 +128,11 @@ func TestModelSemanticRepair(t *testing.T) {
 }
 
 func TestModelAlwaysInvalid(t *testing.T) {
-	p := &fakeProvider{answers: []string{`{"components": "none"}`}}
+	p := &llmtest.Scripted{Answers: []string{`{"components": "none"}`}}
 	m := analyze(t, []string{exampleDir}, Options{Provider: p})
 	offline := analyze(t, []string{exampleDir}, Options{})
-	if m.Source != llm.SourceOfflineFallback || len(p.calls) != 3 {
-		t.Fatalf("source %q after %d calls, want offline-fallback after 3", m.Source, len(p.calls))
+	if m.Source != llm.SourceOfflineFallback || len(p.Calls()) != 3 {
+		t.Fatalf("source %q after %d calls, want offline-fallback after 3", m.Source, len(p.Calls()))
 	}
 	if m.Provider != "fake" || !hasWarning(m, "model output did not validate after 3 attempts", "offline-fallback") {
 		t.Errorf("provider %q warnings %q", m.Provider, m.Warnings)
@@ -173,18 +141,18 @@ func TestModelAlwaysInvalid(t *testing.T) {
 		t.Error("the fallback is not the offline result")
 	}
 	// Repairs: -1 is no repair at all.
-	p = &fakeProvider{answers: []string{`[]`}}
+	p = &llmtest.Scripted{Answers: []string{`[]`}}
 	m = analyze(t, []string{exampleDir}, Options{Provider: p, Repairs: -1})
-	if m.Source != llm.SourceOfflineFallback || len(p.calls) != 1 {
-		t.Errorf("source %q after %d calls, want 1", m.Source, len(p.calls))
+	if m.Source != llm.SourceOfflineFallback || len(p.Calls()) != 1 {
+		t.Errorf("source %q after %d calls, want 1", m.Source, len(p.Calls()))
 	}
 }
 
 func TestModelProviderError(t *testing.T) {
-	p := &fakeProvider{err: errors.New("throttled")}
+	p := &llmtest.Scripted{Err: errors.New("throttled")}
 	m := analyze(t, []string{exampleDir}, Options{Provider: p})
-	if m.Source != llm.SourceOfflineFallback || len(p.calls) != 1 || !hasWarning(m, "throttled") {
-		t.Errorf("source %q calls %d warnings %q", m.Source, len(p.calls), m.Warnings)
+	if m.Source != llm.SourceOfflineFallback || len(p.Calls()) != 1 || !hasWarning(m, "throttled") {
+		t.Errorf("source %q calls %d warnings %q", m.Source, len(p.Calls()), m.Warnings)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -197,12 +165,12 @@ func TestModelPromptInjection(t *testing.T) {
 	dir := t.TempDir()
 	spec, _ := os.ReadFile(filepath.Join(exampleDir, "openapi.yaml"))
 	writeFiles(t, dir, map[string]string{"openapi.yaml": string(spec), "injection.md": injection})
-	p := &fakeProvider{answers: []string{validAnswer}}
+	p := &llmtest.Scripted{Answers: []string{validAnswer}}
 	m := analyze(t, []string{dir}, Options{Provider: p})
 	if m.Source != llm.SourceModel {
 		t.Fatalf("source %q", m.Source)
 	}
-	prompt := p.calls[0].req.Prompt
+	prompt := p.Calls()[0].Request.Prompt
 	// The data block of the document, between its real markers.
 	begin := strings.Index(prompt, " BEGIN injection.md>>>")
 	if begin < 0 {
@@ -228,9 +196,9 @@ func TestModelPromptInjection(t *testing.T) {
 		t.Error("the prompt does not say that instructions inside the data are to be ignored")
 	}
 	// Deterministic: the same input gives the same prompt.
-	p2 := &fakeProvider{answers: []string{validAnswer}}
+	p2 := &llmtest.Scripted{Answers: []string{validAnswer}}
 	analyze(t, []string{dir}, Options{Provider: p2})
-	if p2.calls[0].req.Prompt != prompt {
+	if p2.Calls()[0].Request.Prompt != prompt {
 		t.Error("the prompt differs between runs")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -52,12 +53,7 @@ type Options struct {
 
 // withDefaults fills in the defaults; it must be applied once.
 func (o Options) withDefaults() Options {
-	switch {
-	case o.Repairs == 0:
-		o.Repairs = DefaultRepairs
-	case o.Repairs < 0:
-		o.Repairs = 0
-	}
+	o.Repairs = llm.Repairs(o.Repairs, DefaultRepairs)
 	if o.MaxDocumentBytes <= 0 {
 		o.MaxDocumentBytes = DefaultMaxDocumentBytes
 	}
@@ -734,7 +730,7 @@ func mergeSpecs(m *Model, specs []*specResult, names []string) {
 			seen[key] = names[i]
 			m.Endpoints = append(m.Endpoints, e)
 		}
-		for _, k := range sortedKeys(s.schemes) {
+		for _, k := range slices.Sorted(maps.Keys(s.schemes)) {
 			if _, dup := schemes[k]; !dup {
 				schemes[k] = &schemeInfo{name: k, s: s.schemes[k]}
 			}
@@ -743,7 +739,7 @@ func mergeSpecs(m *Model, specs []*specResult, names []string) {
 	}
 	slices.SortFunc(m.Endpoints, compareEndpoints)
 	m.Auth = chooseAuth(logins, m.Endpoints, schemes)
-	for _, k := range sortedKeys(schemes) {
+	for _, k := range slices.Sorted(maps.Keys(schemes)) {
 		m.Security = append(m.Security, securityScheme(schemes[k], m.Auth))
 	}
 }

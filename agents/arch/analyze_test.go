@@ -517,9 +517,9 @@ func TestWriteFile(t *testing.T) {
 	if again, _ := os.ReadFile(path); !bytes.Equal(again, want) {
 		t.Error("the file changed after a refused write")
 	}
-	// A folder that does not exist: an error, no file.
-	if err := WriteFile(filepath.Join(dir, "no", "such.json"), m); err == nil {
-		t.Error("no error for a missing folder")
+	// A file where the folder should be: an error, no file.
+	if err := WriteFile(filepath.Join(path, "such.json"), m); err == nil {
+		t.Error("no error for a path below a file")
 	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {

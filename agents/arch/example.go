@@ -3,9 +3,9 @@ package arch
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -142,7 +142,7 @@ func (g *exampleGen) allOf(s *openapi3.Schema, name string, depth int) (any, boo
 	var scalar any
 	haveScalar := false
 	if len(s.Properties) > 0 {
-		maps(merged, g.object(s, depth))
+		addMissing(merged, g.object(s, depth))
 	}
 	for _, part := range s.AllOf {
 		if part == nil || part.Value == nil {
@@ -153,7 +153,7 @@ func (g *exampleGen) allOf(s *openapi3.Schema, name string, depth int) (any, boo
 			continue
 		}
 		if m, isMap := v.(map[string]any); isMap {
-			maps(merged, m)
+			addMissing(merged, m)
 		} else if !haveScalar {
 			scalar, haveScalar = v, true
 		}
@@ -164,8 +164,8 @@ func (g *exampleGen) allOf(s *openapi3.Schema, name string, depth int) (any, boo
 	return merged, true
 }
 
-// maps copies src's keys into dst, keeping dst's existing values.
-func maps(dst, src map[string]any) {
+// addMissing copies src's keys into dst, keeping dst's existing values.
+func addMissing(dst, src map[string]any) {
 	for k, v := range src {
 		if _, ok := dst[k]; !ok {
 			dst[k] = v
@@ -178,12 +178,7 @@ func maps(dst, src map[string]any) {
 // when it is required.
 func (g *exampleGen) object(s *openapi3.Schema, depth int) map[string]any {
 	out := map[string]any{}
-	keys := make([]string, 0, len(s.Properties))
-	for k := range s.Properties {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(s.Properties)) {
 		p := s.Properties[k]
 		if p == nil || p.Value == nil || (g.request && p.Value.ReadOnly) {
 			continue
@@ -197,7 +192,7 @@ func (g *exampleGen) object(s *openapi3.Schema, depth int) map[string]any {
 		}
 		out[k] = v
 	}
-	if len(keys) == 0 {
+	if len(s.Properties) == 0 {
 		if ap := s.AdditionalProperties.Schema; ap != nil && ap.Value != nil {
 			if v, ok := g.value(ap.Value, "value", depth+1); ok {
 				out["key"] = v
@@ -389,7 +384,7 @@ func numberExample(s *openapi3.Schema) float64 {
 func parameterExample(p *openapi3.Parameter) (any, string) {
 	schema := p.Schema
 	if schema == nil && len(p.Content) > 0 {
-		if mt := p.Content[sortedKeys(p.Content)[0]]; mt != nil {
+		if mt := p.Content[slices.Sorted(maps.Keys(p.Content))[0]]; mt != nil {
 			schema = mt.Schema
 		}
 	}
@@ -408,22 +403,12 @@ func parameterExample(p *openapi3.Parameter) (any, string) {
 
 // firstExample returns the value of the first named example, by name.
 func firstExample(ex openapi3.Examples) (any, bool) {
-	for _, k := range sortedKeys(ex) {
+	for _, k := range slices.Sorted(maps.Keys(ex)) {
 		if r := ex[k]; r != nil && r.Value != nil && r.Value.Value != nil {
 			return sanitize(r.Value.Value), true
 		}
 	}
 	return nil, false
-}
-
-// sortedKeys returns a map's keys, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // preferredContentTypes are the request body media types a load test
@@ -435,7 +420,7 @@ func requestBody(rb *openapi3.RequestBody) *Body {
 	if rb == nil || len(rb.Content) == 0 {
 		return nil
 	}
-	keys := sortedKeys(rb.Content)
+	keys := slices.Sorted(maps.Keys(rb.Content))
 	ct := keys[0]
 	best := len(preferredContentTypes) + 1
 	for _, k := range keys {
@@ -501,7 +486,7 @@ func sanitizeValue(v any, depth int, budget *int) any {
 		return out
 	case map[string]any:
 		out := make(map[string]any, len(x))
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			out[k] = sanitizeValue(x[k], depth+1, budget)
 		}
 		return out

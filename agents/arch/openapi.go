@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -406,7 +407,7 @@ func extractSpec(name string, doc *openapi3.T, res *specResult) {
 // serverURL is a server's URL with its variables set to their defaults.
 func serverURL(s *openapi3.Server) string {
 	u := strings.TrimSpace(s.URL)
-	for _, k := range sortedKeys(s.Variables) {
+	for _, k := range slices.Sorted(maps.Keys(s.Variables)) {
 		if v := s.Variables[k]; v != nil {
 			u = strings.ReplaceAll(u, "{"+k+"}", v.Default)
 		}
@@ -513,7 +514,7 @@ func loginTokenPath(path, method string, op *openapi3.Operation) string {
 		if r == nil || r.Value == nil {
 			continue
 		}
-		for _, ct := range sortedKeys(r.Value.Content) {
+		for _, ct := range slices.Sorted(maps.Keys(r.Value.Content)) {
 			base := strings.ToLower(strings.Split(ct, ";")[0])
 			if !strings.Contains(base, "json") {
 				continue
@@ -541,7 +542,7 @@ func findTokenPath(s *openapi3.Schema) string {
 		best, bestRank := "", len(tokenNames)
 		for _, it := range level {
 			props := schemaProperties(it.s)
-			for _, k := range sortedKeys(props) {
+			for _, k := range slices.Sorted(maps.Keys(props)) {
 				p := props[k]
 				norm := strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(k))
 				rank := slices.Index(tokenNames, norm)

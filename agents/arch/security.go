@@ -2,6 +2,7 @@ package arch
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"unicode"
@@ -55,7 +56,7 @@ func chooseAuth(logins []loginCandidate, endpoints []Endpoint, schemes map[strin
 		}
 	}
 	chosen := ""
-	for _, name := range sortedKeys(uses) {
+	for _, name := range slices.Sorted(maps.Keys(uses)) {
 		if chosen == "" || uses[name] > uses[chosen] {
 			chosen = name
 		}

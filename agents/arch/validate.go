@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/loadgen/loadgen/agents/internal/jsonobj"
+	"github.com/loadgen/loadgen/agents/internal/urlpath"
 	"github.com/loadgen/loadgen/agents/llm"
 	"github.com/loadgen/loadgen/loadgen/results"
 )
@@ -193,14 +195,7 @@ func parseProse(raw []byte, endpoints []Endpoint) (*proseAnswer, error) {
 			p.addf("%s: null (use an empty list or object when there is nothing)", k)
 		}
 	}
-	var unknown []string
-	for k := range top {
-		if !slices.Contains(proseKeys, k) {
-			unknown = append(unknown, k)
-		}
-	}
-	slices.Sort(unknown)
-	for _, k := range unknown {
+	for _, k := range jsonobj.UnknownKeys(top, proseKeys) {
 		p.addf("%s: unknown field (allowed: %s)", k, strings.Join(proseKeys, ", "))
 	}
 	if len(p) > 0 {
@@ -444,18 +439,7 @@ func checkNFRs(p *problems, n *NFRSuggestions) {
 // cleanPath reduces a step's endpoint to a path: no scheme and host, no
 // query or fragment, no trailing slash (but "/").
 func cleanPath(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.Index(s, "://"); i >= 0 {
-		rest := s[i+3:]
-		if j := strings.IndexByte(rest, '/'); j >= 0 {
-			s = rest[j:]
-		} else {
-			s = "/"
-		}
-	}
-	if i := strings.IndexAny(s, "?#"); i >= 0 {
-		s = s[:i]
-	}
+	s = urlpath.Path(strings.TrimSpace(s))
 	if len(s) > 1 {
 		s = strings.TrimRight(s, "/")
 	}

@@ -7,49 +7,13 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/loadgen/loadgen/agents/llm"
+	"github.com/loadgen/loadgen/agents/llm/llmtest"
 	"github.com/loadgen/loadgen/agents/prompts"
 	"github.com/loadgen/loadgen/loadgen/results"
 )
-
-// fakeProvider answers from a script: the i-th call gets answers[i] (the
-// last one again when the script runs out), or err, or a panic.
-type fakeProvider struct {
-	answers []string
-	err     error
-	panics  bool
-
-	mu    sync.Mutex
-	calls []fakeCall
-}
-
-type fakeCall struct {
-	req  llm.Request
-	conv []llm.Message
-}
-
-func (p *fakeProvider) Name() string  { return "fake" }
-func (p *fakeProvider) Model() string { return "fake-model-1" }
-
-func (p *fakeProvider) Call(ctx context.Context, req llm.Request, conv []llm.Message) (json.RawMessage, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.calls = append(p.calls, fakeCall{req, append([]llm.Message(nil), conv...)})
-	if p.panics {
-		panic("fake provider exploded")
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if p.err != nil {
-		return nil, p.err
-	}
-	i := min(len(p.calls)-1, len(p.answers)-1)
-	return json.RawMessage(p.answers[i]), nil
-}
 
 // answerJSON encodes an answer.
 func answerJSON(t testing.TB, a modelAnswer) string {
@@ -97,7 +61,7 @@ func TestGenerate_ModelValid(t *testing.T) {
 	t.Parallel()
 	a := fixtureAnalysis(t, "degraded")
 	ans := goodAnswer(a)
-	p := &fakeProvider{answers: []string{answerJSON(t, ans)}}
+	p := &llmtest.Scripted{Answers: []string{answerJSON(t, ans)}}
 	in, err := Generate(context.Background(), a, Options{Provider: p})
 	if err != nil {
 		t.Fatal(err)
@@ -118,10 +82,10 @@ func TestGenerate_ModelValid(t *testing.T) {
 	}
 
 	// The request: versioned prompt, delimited data, the schema.
-	if len(p.calls) != 1 {
-		t.Fatalf("%d calls, want 1", len(p.calls))
+	if len(p.Calls()) != 1 {
+		t.Fatalf("%d calls, want 1", len(p.Calls()))
 	}
-	req := p.calls[0].req
+	req := p.Calls()[0].Request
 	if req.System != prompts.Get(PromptFile) || req.ToolName != toolName || string(req.Schema) != modelSchema || req.Temperature != temperature {
 		t.Errorf("request = %+v", req)
 	}
@@ -145,7 +109,7 @@ func TestGenerate_InventedFigures(t *testing.T) {
 	ans.ExecutiveSummary += " Peak latency hit 98,765 ms."
 	ans.KeyFindings = append(ans.KeyFindings, "Checkout's p95 was 4,321.5 ms, 87.6% worse than last week.")
 	ans.Recommendations[0].Rationale = "It would cut p99 by 777 ms."
-	p := &fakeProvider{answers: []string{answerJSON(t, ans)}}
+	p := &llmtest.Scripted{Answers: []string{answerJSON(t, ans)}}
 	in, err := Generate(context.Background(), a, Options{Provider: p})
 	if err != nil {
 		t.Fatal(err)
@@ -184,21 +148,21 @@ func TestGenerate_Repair(t *testing.T) {
 	bad.Bottlenecks[0].Severity = "critical"
 	badJSON := strings.Replace(answerJSON(t, bad), `{"executive_summary"`, `{"grade":"A","executive_summary"`, 1)
 	badJSON = strings.Replace(badJSON, `"key_findings":[`, `"key_findings":[""`+",", 1)
-	p := &fakeProvider{answers: []string{"Sure! Here are the insights: the run went well.", badJSON, answerJSON(t, goodAnswer(a))}}
+	p := &llmtest.Scripted{Answers: []string{"Sure! Here are the insights: the run went well.", badJSON, answerJSON(t, goodAnswer(a))}}
 	in, err := Generate(context.Background(), a, Options{Provider: p})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.Source != llm.SourceModel || in.Attempts != 3 || len(p.calls) != 3 {
-		t.Fatalf("source %q after %d attempts (%d calls), want model after 3", in.Source, in.Attempts, len(p.calls))
+	if in.Source != llm.SourceModel || in.Attempts != 3 || len(p.Calls()) != 3 {
+		t.Fatalf("source %q after %d attempts (%d calls), want model after 3", in.Source, in.Attempts, len(p.Calls()))
 	}
 	// First repair: not JSON.
-	conv := p.calls[1].conv
+	conv := p.Calls()[1].Conversation
 	if len(conv) != 3 || conv[1].Role != "assistant" || !strings.Contains(conv[2].Text, "not a JSON object") {
 		t.Errorf("first repair conversation = %+v", conv)
 	}
 	// Second repair: every problem listed.
-	last := p.calls[2].conv[4].Text
+	last := p.Calls()[2].Conversation[4].Text
 	for _, want := range []string{
 		`field "grade" is not allowed`, `key_findings[0] is empty`,
 		`bottlenecks[0].label "no-such-label" is not a label`, `bottlenecks[0].severity "critical"`,
@@ -222,13 +186,13 @@ func TestGenerate_NeverValid(t *testing.T) {
 		{"no repair", -1, 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			p := &fakeProvider{answers: []string{`{"executive_summary": 42`}}
+			p := &llmtest.Scripted{Answers: []string{`{"executive_summary": 42`}}
 			in, err := Generate(context.Background(), a, Options{Provider: p, Repairs: tt.repairs})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(p.calls) != tt.calls || in.Attempts != tt.calls {
-				t.Errorf("%d calls, attempts %d, want %d", len(p.calls), in.Attempts, tt.calls)
+			if len(p.Calls()) != tt.calls || in.Attempts != tt.calls {
+				t.Errorf("%d calls, attempts %d, want %d", len(p.Calls()), in.Attempts, tt.calls)
 			}
 			assertFallback(t, in, a, "did not validate")
 		})
@@ -255,13 +219,13 @@ func assertFallback(t *testing.T, in *Insights, a *results.Analysis, reason stri
 func TestGenerate_ProviderFailure(t *testing.T) {
 	t.Parallel()
 	a := fixtureAnalysis(t, "healthy")
-	in, err := Generate(context.Background(), a, Options{Provider: &fakeProvider{err: errors.New("throttled")}})
+	in, err := Generate(context.Background(), a, Options{Provider: &llmtest.Scripted{Err: errors.New("throttled")}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	assertFallback(t, in, a, "throttled")
 
-	in, err = Generate(context.Background(), a, Options{Provider: &fakeProvider{panics: true}})
+	in, err = Generate(context.Background(), a, Options{Provider: &llmtest.Scripted{Panics: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +233,7 @@ func TestGenerate_ProviderFailure(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if in, err := Generate(ctx, a, Options{Provider: &fakeProvider{answers: []string{"{}"}}}); !errors.Is(err, context.Canceled) || in != nil {
+	if in, err := Generate(ctx, a, Options{Provider: &llmtest.Scripted{Answers: []string{"{}"}}}); !errors.Is(err, context.Canceled) || in != nil {
 		t.Errorf("canceled: %v, %v; want context.Canceled and no document", in, err)
 	}
 }
@@ -326,7 +290,7 @@ func TestGenerate_Injection(t *testing.T) {
 		{"repaired", []string{obeyJSON, answerJSON(t, goodAnswer(a))}, llm.SourceModel},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			p := &fakeProvider{answers: tt.answers}
+			p := &llmtest.Scripted{Answers: tt.answers}
 			in, err := Generate(context.Background(), a, Options{Provider: p})
 			if err != nil {
 				t.Fatal(err)
@@ -346,7 +310,7 @@ func TestGenerate_Injection(t *testing.T) {
 	quoting := goodAnswer(a)
 	quoting.Bottlenecks = []Bottleneck{{Label: injection, Evidence: "The label “" + injection + "” has failures.", Severity: Medium}}
 	quoting.KeyFindings = append(quoting.KeyFindings, "Label “"+injection+"” carries instructions in its name; they were ignored.")
-	p := &fakeProvider{answers: []string{answerJSON(t, quoting)}}
+	p := &llmtest.Scripted{Answers: []string{answerJSON(t, quoting)}}
 	in, err := Generate(context.Background(), a, Options{Provider: p})
 	if err != nil {
 		t.Fatal(err)

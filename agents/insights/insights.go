@@ -158,13 +158,7 @@ func Generate(ctx context.Context, a *results.Analysis, opts Options) (*Insights
 	if opts.Provider == nil {
 		return Offline(a), nil
 	}
-	repairs := opts.Repairs
-	switch {
-	case repairs == 0:
-		repairs = DefaultRepairs
-	case repairs < 0:
-		repairs = 0
-	}
+	repairs := llm.Repairs(opts.Repairs, DefaultRepairs)
 	p := opts.Provider
 	ch := NewChecker(a)
 	v := newValidator(a, ch)

@@ -1,42 +1,17 @@
 package insights
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/loadgen/loadgen/agents/internal/agenttest"
 	"github.com/loadgen/loadgen/agents/llm"
 	"github.com/loadgen/loadgen/loadgen/results"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run go test -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
 
 func TestOffline_Golden(t *testing.T) {
 	for _, f := range fixtures() {
@@ -47,8 +22,8 @@ func TestOffline_Golden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, f.name+".insights.json", append(b, '\n'))
-			golden(t, f.name+".insights.md", []byte(Markdown(in)))
+			agenttest.Golden(t, f.name+".insights.json", append(b, '\n'))
+			agenttest.Golden(t, f.name+".insights.md", []byte(Markdown(in)))
 		})
 	}
 }

@@ -8,10 +8,10 @@ import (
 	"io"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/loadgen/loadgen/agents/internal/jsonobj"
 	"github.com/loadgen/loadgen/loadgen/results"
 )
 
@@ -169,14 +169,7 @@ func (v *validator) validate(raw json.RawMessage) error {
 	if obj == nil {
 		return errors.New("the answer is not a JSON object: null")
 	}
-	var unknown []string
-	for k := range obj {
-		if !slices.Contains(answerFields, k) {
-			unknown = append(unknown, k)
-		}
-	}
-	sort.Strings(unknown)
-	for _, k := range unknown {
+	for _, k := range jsonobj.UnknownKeys(obj, answerFields) {
 		switch k {
 		case "grade", "performance_grade", "letter", "score", "risk", "risk_level":
 			add("field %q is not allowed: the grade and the risk are set by the deterministic rubric, not by you", k)

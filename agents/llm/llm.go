@@ -13,7 +13,9 @@
 // [NewBedrock] and [NewAnthropic] build one directly, and [Describe] names
 // it for logs. Every call waits on a client-side token bucket first
 // (default 50 requests a minute) and is retried by the provider's SDK on
-// throttling. Nothing here logs a prompt or an answer.
+// throttling. Nothing here logs a prompt or an answer. [Counter] counts
+// the calls a step makes; package llmtest is a scripted Provider for the
+// steps' tests.
 package llm
 
 import (
@@ -121,6 +123,18 @@ func Generate(ctx context.Context, p Provider, req Request, repairs int, validat
 			Message{Role: RoleUser, Text: RepairPrompt(verr)})
 	}
 	return nil, fmt.Errorf("%w after %d attempts: %v", ErrNotValid, repairs+1, lastErr)
+}
+
+// Repairs resolves a step's Repairs option to the number of repairs to
+// pass to Generate: 0 means def, a negative value none.
+func Repairs(option, def int) int {
+	switch {
+	case option == 0:
+		return def
+	case option < 0:
+		return 0
+	}
+	return option
 }
 
 // RepairPrompt is the message that sends a validator's errors back.

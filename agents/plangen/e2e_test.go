@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/agents/arch"
+	"github.com/loadgen/loadgen/agents/internal/agenttest"
 	"github.com/loadgen/loadgen/agents/scenario"
 	"github.com/loadgen/loadgen/examples/demo"
 	"github.com/loadgen/loadgen/loadgen"
@@ -50,12 +51,12 @@ func examplePipeline(t *testing.T, sopts scenario.Options, target string) (*arch
 func TestExample_Golden(t *testing.T) {
 	_, set, res := examplePipeline(t, scenario.Options{}, "")
 	raw, _ := json.MarshalIndent(set, "", "  ")
-	golden(t, "example/scenarios.json", append(raw, '\n'))
+	agenttest.Golden(t, "example/scenarios.json", append(raw, '\n'))
 	for _, p := range res.Plans {
-		golden(t, "example/"+p.File, p.YAML)
+		agenttest.Golden(t, "example/"+p.File, p.YAML)
 	}
 	for _, f := range res.Files {
-		golden(t, "example/"+f.Name, f.Data)
+		agenttest.Golden(t, "example/"+f.Name, f.Data)
 	}
 	// The architecture reached the scenarios: the critical journey with
 	// its login, token and bodies, and the NFR file's thresholds.
@@ -76,16 +77,7 @@ func TestExample_Golden(t *testing.T) {
 // example architecture's plans validate, and two of them, shortened, run
 // against the demo target with no failed request.
 func TestExample_RunAgainstDemo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs load for a few seconds")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	url, stop, err := demo.Start(ctx, "127.0.0.1:0", demo.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop(context.Background())
+	ctx, url := startDemo(t)
 	_, _, res := examplePipeline(t, scenario.Options{Short: 3 * time.Second}, url)
 	dir := t.TempDir()
 	w, err := res.Write(dir, WriteOptions{})
@@ -97,7 +89,32 @@ func TestExample_RunAgainstDemo(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
-	for _, name := range []string{"load.yaml", "stress.yaml"} {
+	runPlans(ctx, t, dir, "load.yaml", "stress.yaml")
+}
+
+// startDemo starts the demo target for the test, which it skips with
+// -short. It returns the target's URL and a context that bounds the
+// test's load runs; both end with the test.
+func startDemo(t *testing.T) (context.Context, string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs load for a few seconds")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	url, stop, err := demo.Start(ctx, "127.0.0.1:0", demo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stop(context.Background()) })
+	return ctx, url
+}
+
+// runPlans runs the named plans of dir (as Result.Write wrote them) with
+// the engine: every request, check and threshold must pass.
+func runPlans(ctx context.Context, t *testing.T, dir string, names ...string) {
+	t.Helper()
+	for _, name := range names {
 		p, err := planspec.ParseFile(filepath.Join(dir, name), planspec.Options{})
 		if err != nil {
 			t.Fatal(err)

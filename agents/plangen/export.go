@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/loadgen/loadgen/agents/internal/atomicfile"
@@ -82,12 +83,7 @@ func ExportJMeter(p *planspec.Plan, dir string) (*Export, error) {
 	if err := atomicfile.Write(filepath.Join(dir, out.JMX), buf.Bytes()); err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(files))
-	for name := range files {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		if err := atomicfile.Write(filepath.Join(dir, base, filepath.FromSlash(name)), files[name]); err != nil {
 			return nil, err
 		}

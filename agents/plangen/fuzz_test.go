@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/loadgen/loadgen/agents/internal/agenttest"
 	"github.com/loadgen/loadgen/agents/scenario"
 	"github.com/loadgen/loadgen/planspec"
 )
@@ -12,7 +13,7 @@ import (
 // FuzzPlans feeds random-ish scenario sets (JSON) to the offline plan
 // generation: it never panics, and every plan it returns validates.
 func FuzzPlans(f *testing.F) {
-	m := demoModel()
+	m := agenttest.DemoModel()
 	for _, opts := range []scenario.Options{{}, {Short: scenario.DefaultShort}} {
 		set, err := scenario.Generate(context.Background(), m, nil, nil, nil, opts)
 		if err != nil {

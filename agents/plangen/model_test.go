@@ -5,41 +5,18 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/loadgen/loadgen/agents/internal/agenttest"
 	"github.com/loadgen/loadgen/agents/llm"
+	"github.com/loadgen/loadgen/agents/llm/llmtest"
 	"github.com/loadgen/loadgen/agents/scenario"
 )
 
-// fakeProvider answers with scripted functions, one per call (the last
-// one repeats), and records the requests and conversations.
-type fakeProvider struct {
-	mu      sync.Mutex
-	answers []func(req llm.Request) (json.RawMessage, error)
-	reqs    []llm.Request
-	convs   [][]llm.Message
-}
-
-func (f *fakeProvider) Name() string  { return "fake" }
-func (f *fakeProvider) Model() string { return "fake-1" }
-
-func (f *fakeProvider) Call(ctx context.Context, req llm.Request, conv []llm.Message) (json.RawMessage, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	f.reqs = append(f.reqs, req)
-	f.convs = append(f.convs, append([]llm.Message(nil), conv...))
-	i := min(len(f.reqs)-1, len(f.answers)-1)
-	return f.answers[i](req)
-}
-
 // offlineAnswer returns the request's offline plan as JSON, edited.
-func offlineAnswer(t *testing.T, edit func(p map[string]any)) func(llm.Request) (json.RawMessage, error) {
+func offlineAnswer(t *testing.T, edit func(p map[string]any)) llmtest.Reply {
 	return func(req llm.Request) (json.RawMessage, error) {
 		_, js, _ := strings.Cut(req.Prompt, "\n\n")
 		var in struct {
@@ -69,7 +46,7 @@ func planStep(p map[string]any, i int) map[string]any {
 }
 
 func onePlanSet(t *testing.T) *scenario.Set {
-	set, err := scenario.Generate(context.Background(), demoModel(), nil, nil, []string{"load", "spike"}, scenario.Options{Short: scenario.DefaultShort})
+	set, err := scenario.Generate(context.Background(), agenttest.DemoModel(), nil, nil, []string{"load", "spike"}, scenario.Options{Short: scenario.DefaultShort})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,14 +54,14 @@ func onePlanSet(t *testing.T) *scenario.Set {
 }
 
 func TestPlans_ModelValid(t *testing.T) {
-	p := &fakeProvider{answers: []func(llm.Request) (json.RawMessage, error){
+	p := &llmtest.Scripted{Replies: []llmtest.Reply{
 		offlineAnswer(t, func(plan map[string]any) {
 			plan["name"] = "renamed-by-the-model"
 			plan["target"] = "http://elsewhere.example"
 			planStep(plan, 1)["check"] = []any{"status == 200", "len(json.items) == 10"}
 		}),
 	}}
-	res, err := Plans(context.Background(), onePlanSet(t), demoModel(), Options{Provider: p})
+	res, err := Plans(context.Background(), onePlanSet(t), agenttest.DemoModel(), Options{Provider: p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +81,7 @@ func TestPlans_ModelValid(t *testing.T) {
 	if !strings.Contains(string(pl.YAML), "(source: model)") || strings.Contains(string(pl.YAML), `{"`) {
 		t.Errorf("the YAML is block style with a model header:\n%s", pl.YAML)
 	}
-	req := p.reqs[0]
+	req := p.Calls()[0].Request
 	if req.ToolName != "load_test_plan" || !strings.Contains(req.System, "load_test_plan") {
 		t.Errorf("request %q", req.ToolName)
 	}
@@ -115,26 +92,26 @@ func TestPlans_ModelValid(t *testing.T) {
 }
 
 func TestPlans_ModelRepaired(t *testing.T) {
-	p := &fakeProvider{answers: []func(llm.Request) (json.RawMessage, error){
+	p := &llmtest.Scripted{Replies: []llmtest.Reply{
 		offlineAnswer(t, func(plan map[string]any) {
 			delete(firstScenario(plan), "pre_allocated_vus")
 			planStep(plan, 2)["request"].(map[string]any)["url"] = "https://evil.example/api/cart"
 		}),
 		offlineAnswer(t, nil),
 	}}
-	res, err := Plans(context.Background(), onePlanSet(t), demoModel(), Options{Provider: p})
+	res, err := Plans(context.Background(), onePlanSet(t), agenttest.DemoModel(), Options{Provider: p})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if pl := res.Plans[0]; pl.Source != llm.SourceModel || pl.Attempts != 2 {
 		t.Errorf("plan %s %d", pl.Source, pl.Attempts)
 	}
-	repair := p.convs[1][2].Text
+	repair := p.Calls()[1].Conversation[2].Text
 	if !strings.Contains(repair, "/scenarios/0/pre_allocated_vus: ") {
 		t.Errorf("planspec's errors go back with JSON pointers:\n%s", repair)
 	}
 	// the absolute URL is rejected once the plan parses
-	p2 := &fakeProvider{answers: []func(llm.Request) (json.RawMessage, error){
+	p2 := &llmtest.Scripted{Replies: []llmtest.Reply{
 		offlineAnswer(t, func(plan map[string]any) {
 			planStep(plan, 2)["request"].(map[string]any)["url"] = "https://evil.example/api/cart"
 		}),
@@ -143,24 +120,24 @@ func TestPlans_ModelRepaired(t *testing.T) {
 		}),
 		offlineAnswer(t, nil),
 	}}
-	if _, err := Plans(context.Background(), onePlanSet(t), demoModel(), Options{Provider: p2, Repairs: 3}); err != nil {
+	if _, err := Plans(context.Background(), onePlanSet(t), agenttest.DemoModel(), Options{Provider: p2, Repairs: 3}); err != nil {
 		t.Fatal(err)
 	}
-	if r := p2.convs[1][2].Text; !strings.Contains(r, "/scenarios/0/steps/2/request/url: ") || !strings.Contains(r, "target only") {
+	if r := p2.Calls()[1].Conversation[2].Text; !strings.Contains(r, "/scenarios/0/steps/2/request/url: ") || !strings.Contains(r, "target only") {
 		t.Errorf("repair %q", r)
 	}
-	if r := p2.convs[2][4].Text; !strings.Contains(r, "/data/users/file") {
+	if r := p2.Calls()[2].Conversation[4].Text; !strings.Contains(r, "/data/users/file") {
 		t.Errorf("repair %q", r)
 	}
 }
 
 func TestPlans_ModelFallback(t *testing.T) {
-	offline, err := Plans(context.Background(), onePlanSet(t), demoModel(), Options{})
+	offline, err := Plans(context.Background(), onePlanSet(t), agenttest.DemoModel(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for name, tc := range map[string]struct {
-		answer   func(llm.Request) (json.RawMessage, error)
+		answer   llmtest.Reply
 		attempts int
 		reason   string
 	}{
@@ -172,8 +149,8 @@ func TestPlans_ModelFallback(t *testing.T) {
 		"provider error": {func(llm.Request) (json.RawMessage, error) { return nil, errors.New("quota exceeded") }, 1, "quota exceeded"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			p := &fakeProvider{answers: []func(llm.Request) (json.RawMessage, error){tc.answer}}
-			res, err := Plans(context.Background(), onePlanSet(t), demoModel(), Options{Provider: p})
+			p := &llmtest.Scripted{Replies: []llmtest.Reply{tc.answer}}
+			res, err := Plans(context.Background(), onePlanSet(t), agenttest.DemoModel(), Options{Provider: p})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,8 +178,8 @@ func TestPlans_ModelFallback(t *testing.T) {
 func TestPlans_ModelCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	p := &fakeProvider{answers: []func(llm.Request) (json.RawMessage, error){offlineAnswer(t, nil)}}
-	if _, err := Plans(ctx, onePlanSet(t), demoModel(), Options{Provider: p}); !errors.Is(err, context.Canceled) {
+	p := &llmtest.Scripted{Replies: []llmtest.Reply{offlineAnswer(t, nil)}}
+	if _, err := Plans(ctx, onePlanSet(t), agenttest.DemoModel(), Options{Provider: p}); !errors.Is(err, context.Canceled) {
 		t.Errorf("err %v", err)
 	}
 }

@@ -1,10 +1,8 @@
 package plangen
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,37 +10,12 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/agents/arch"
+	"github.com/loadgen/loadgen/agents/internal/agenttest"
 	"github.com/loadgen/loadgen/agents/llm"
 	"github.com/loadgen/loadgen/agents/scenario"
 	"github.com/loadgen/loadgen/compiler/jmx"
-	"github.com/loadgen/loadgen/examples/demo"
-	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/planspec"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it); got:\n%s", name, got)
-	}
-}
 
 func scenarios(t *testing.T, m *arch.Model, opts scenario.Options) *scenario.Set {
 	t.Helper()
@@ -54,7 +27,7 @@ func scenarios(t *testing.T, m *arch.Model, opts scenario.Options) *scenario.Set
 }
 
 func TestPlans_OfflineGolden(t *testing.T) {
-	m := demoModel()
+	m := agenttest.DemoModel()
 	res, err := Plans(context.Background(), scenarios(t, m, scenario.Options{}), m, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -66,14 +39,14 @@ func TestPlans_OfflineGolden(t *testing.T) {
 		if p.Source != llm.SourceOffline || p.Parsed == nil || p.File != p.Scenario+".yaml" {
 			t.Errorf("plan %+v", p)
 		}
-		golden(t, "demo/"+p.File, p.YAML)
+		agenttest.Golden(t, "demo/"+p.File, p.YAML)
 	}
 	if len(res.Files) != 1 || res.Files[0].Name != "users.csv" {
 		t.Fatalf("files %+v", res.Files)
 	}
-	golden(t, "demo/users.csv", res.Files[0].Data)
+	agenttest.Golden(t, "demo/users.csv", res.Files[0].Data)
 	manifest, _ := json.MarshalIndent(res, "", "  ")
-	golden(t, "demo/plans.json", append(manifest, '\n'))
+	agenttest.Golden(t, "demo/plans.json", append(manifest, '\n'))
 
 	load := res.Plans[0].Parsed
 	sc := load.Scenarios[0]
@@ -88,7 +61,7 @@ func TestPlans_OfflineGolden(t *testing.T) {
 }
 
 func TestPlans_Write(t *testing.T) {
-	m := demoModel()
+	m := agenttest.DemoModel()
 	res, err := Plans(context.Background(), scenarios(t, m, scenario.Options{Short: scenario.DefaultShort}), m, Options{Target: "http://127.0.0.1:9/"})
 	if err != nil {
 		t.Fatal(err)
@@ -146,17 +119,8 @@ func TestPlans_Write(t *testing.T) {
 // against the demo target: the login, the token and the bodies must make
 // every request succeed.
 func TestPlans_RunAgainstDemo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs load for a few seconds")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	url, stop, err := demo.Start(ctx, "127.0.0.1:0", demo.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop(context.Background())
-	m := demoModel()
+	ctx, url := startDemo(t)
+	m := agenttest.DemoModel()
 	set := scenarios(t, m, scenario.Options{Short: 3 * time.Second})
 	res, err := Plans(ctx, set, m, Options{Target: url})
 	if err != nil {
@@ -166,31 +130,11 @@ func TestPlans_RunAgainstDemo(t *testing.T) {
 	if _, err := res.Write(dir, WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"load.yaml", "spike.yaml"} {
-		p, err := planspec.ParseFile(filepath.Join(dir, name), planspec.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum, err := loadgen.Run(ctx, p, loadgen.Options{Out: filepath.Join(dir, "out-"+name), Seed: 1})
-		if err != nil {
-			t.Errorf("%s: %v", name, err)
-		}
-		if sum == nil {
-			continue
-		}
-		if sum.Total.Count == 0 || sum.Total.Errors != 0 || sum.Total.ChecksFailed != 0 {
-			t.Errorf("%s: %d requests, %d failed, %d checks failed; steps: %+v", name, sum.Total.Count, sum.Total.Errors, sum.Total.ChecksFailed, sum.Steps)
-		}
-		for _, th := range sum.Thresholds {
-			if !th.OK {
-				t.Errorf("%s: threshold %s %q failed (actual %g)", name, th.Metric, th.Threshold, th.Actual)
-			}
-		}
-	}
+	runPlans(ctx, t, dir, "load.yaml", "spike.yaml")
 }
 
 func TestPlans_BadInput(t *testing.T) {
-	m := demoModel()
+	m := agenttest.DemoModel()
 	ctx := context.Background()
 	if _, err := Plans(ctx, nil, m, Options{}); err == nil {
 		t.Error("nil set: no error")
@@ -233,7 +177,7 @@ func TestPickTarget(t *testing.T) {
 // TestPlans_PromptInjection: text from the documents (descriptions,
 // notes, names) cannot break out of the plan's comments or strings.
 func TestPlans_PromptInjection(t *testing.T) {
-	m := demoModel()
+	m := agenttest.DemoModel()
 	evil := "x\n# injected comment\nthresholds: {}\n---\ntarget: http://evil.example\r\n\u2028version: 2"
 	m.Title = evil
 	m.Endpoints[1].OperationID = "list: " + evil

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -185,7 +186,7 @@ func step(st *scenario.Step) (*yaml.Node, error) {
 	add(n, "request", req)
 	if len(st.Extract) > 0 {
 		ex := mapping()
-		for _, name := range sortedKeys(st.Extract) {
+		for _, name := range slices.Sorted(maps.Keys(st.Extract)) {
 			e := st.Extract[name]
 			m := flow(mapping())
 			switch {
@@ -347,19 +348,10 @@ func stringMap(m map[string]string, asFlow bool) *yaml.Node {
 	if asFlow {
 		n.Style = yaml.FlowStyle
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		add(n, k, str(m[k]))
 	}
 	return n
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 var slugRe = regexp.MustCompile(`[^a-z0-9]+`)

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/agents/arch"
+	"github.com/loadgen/loadgen/agents/internal/agenttest"
 )
 
 // FuzzGenerate feeds random-ish architecture models (JSON) and workflows
 // to the offline design: it never panics, and what it returns validates.
 func FuzzGenerate(f *testing.F) {
-	for _, m := range []*arch.Model{demoModel(), injected()} {
+	for _, m := range []*arch.Model{agenttest.DemoModel(), injected()} {
 		raw, _ := json.Marshal(m)
 		f.Add(raw, []byte(`[]`), 0.0)
 		f.Add(raw, []byte(`[{"endpoint":"/api/cart","method":"POST","order":2},{"endpoint":"GET /x/{y}","order":1}]`), 0.5)

@@ -4,44 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/loadgen/loadgen/agents/arch"
+	"github.com/loadgen/loadgen/agents/internal/agenttest"
 	"github.com/loadgen/loadgen/agents/llm"
 	"github.com/loadgen/loadgen/loadgen/results"
 	"github.com/loadgen/loadgen/planspec"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it); got:\n%s", name, got)
-	}
-}
 
 func marshal(t *testing.T, v any) []byte {
 	t.Helper()
@@ -61,7 +35,7 @@ func TestGenerate_OfflineGolden(t *testing.T) {
 		{"demo-short.scenarios.json", Options{Short: DefaultShort}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := demoModel()
+			m := agenttest.DemoModel()
 			set, err := Generate(context.Background(), m, nil, nil, nil, tc.opts)
 			if err != nil {
 				t.Fatal(err)
@@ -72,7 +46,7 @@ func TestGenerate_OfflineGolden(t *testing.T) {
 			if err := Validate(set, m); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tc.name, marshal(t, set))
+			agenttest.Golden(t, tc.name, marshal(t, set))
 			again, _ := Generate(context.Background(), m, nil, nil, nil, tc.opts)
 			if !bytes.Equal(marshal(t, set), marshal(t, again)) {
 				t.Error("two runs differ: the offline design is not deterministic")
@@ -105,7 +79,7 @@ func shapeTotals(t *testing.T, s Scenario) (time.Duration, float64, float64) {
 }
 
 func TestGenerate_Shapes(t *testing.T) {
-	m := demoModel() // throughput 50 rps, 3 steps
+	m := agenttest.DemoModel() // throughput 50 rps, 3 steps
 	want := map[string]struct {
 		executor    string
 		total       time.Duration
@@ -161,7 +135,7 @@ func TestGenerate_Shapes(t *testing.T) {
 }
 
 func TestGenerate_DurationScale(t *testing.T) {
-	set, err := Generate(context.Background(), demoModel(), nil, nil, []string{"load"}, Options{DurationScale: 0.1})
+	set, err := Generate(context.Background(), agenttest.DemoModel(), nil, nil, []string{"load"}, Options{DurationScale: 0.1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +149,7 @@ func TestGenerate_DurationScale(t *testing.T) {
 }
 
 func TestGenerate_Steps(t *testing.T) {
-	set, err := Generate(context.Background(), demoModel(), nil, nil, []string{"load"}, Options{})
+	set, err := Generate(context.Background(), agenttest.DemoModel(), nil, nil, []string{"load"}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +183,7 @@ func TestGenerate_Steps(t *testing.T) {
 }
 
 func TestGenerate_GivenWorkflow(t *testing.T) {
-	m := demoModel()
+	m := agenttest.DemoModel()
 	wf := []arch.WorkflowStep{
 		{Endpoint: "/status/{code}", Method: "GET", Order: 3},
 		{Endpoint: "POST /api/cart", Order: 2},
@@ -244,7 +218,7 @@ func TestGenerate_GivenWorkflow(t *testing.T) {
 }
 
 func TestGenerate_DerivedWorkflow(t *testing.T) {
-	m := demoModel()
+	m := agenttest.DemoModel()
 	m.Workflows = nil
 	m.Endpoints = append(m.Endpoints, arch.Endpoint{Method: "DELETE", Path: "/api/cart", Responses: []int{204}})
 	set, err := Generate(context.Background(), m, nil, nil, []string{"load"}, Options{})
@@ -266,7 +240,7 @@ func TestGenerate_DerivedWorkflow(t *testing.T) {
 }
 
 func TestGenerate_NFRs(t *testing.T) {
-	m := demoModel()
+	m := agenttest.DemoModel()
 	spec, err := results.ParseNFR([]byte("response_time_p95: 200ms\nresponse_time_p99: 1s\navailability: 99.9%\nlabels:\n  addToCart: {response_time_p95: 150ms}\n  nosuchstep: {response_time_p95: 1ms}\n"), "nfrs.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -319,7 +293,7 @@ func TestGenerate_NFRs(t *testing.T) {
 }
 
 func TestGenerate_APIKeyWithoutLogin(t *testing.T) {
-	m := demoModel()
+	m := agenttest.DemoModel()
 	m.Auth = nil
 	m.Security = []arch.SecurityScheme{{Name: "bearerAuth", Type: "apiKey", In: "header", Param: "X-API-Key"}}
 	set, err := Generate(context.Background(), m, nil, nil, []string{"load"}, Options{})
@@ -336,15 +310,18 @@ func TestGenerate_BadInput(t *testing.T) {
 	ctx := context.Background()
 	empty := &arch.Model{Schema: arch.Schema}
 	for name, f := range map[string]func() error{
-		"nil model":    func() error { _, err := Generate(ctx, nil, nil, nil, nil, Options{}); return err },
-		"unknown type": func() error { _, err := Generate(ctx, demoModel(), nil, nil, []string{"chaos"}, Options{}); return err },
-		"nothing":      func() error { _, err := Generate(ctx, empty, nil, nil, nil, Options{}); return err },
+		"nil model": func() error { _, err := Generate(ctx, nil, nil, nil, nil, Options{}); return err },
+		"unknown type": func() error {
+			_, err := Generate(ctx, agenttest.DemoModel(), nil, nil, []string{"chaos"}, Options{})
+			return err
+		},
+		"nothing": func() error { _, err := Generate(ctx, empty, nil, nil, nil, Options{}); return err },
 		"bad scale": func() error {
-			_, err := Generate(ctx, demoModel(), nil, nil, nil, Options{DurationScale: -1})
+			_, err := Generate(ctx, agenttest.DemoModel(), nil, nil, nil, Options{DurationScale: -1})
 			return err
 		},
 		"no path steps": func() error {
-			_, err := Generate(ctx, demoModel(), []arch.WorkflowStep{{Endpoint: " "}}, nil, nil, Options{})
+			_, err := Generate(ctx, agenttest.DemoModel(), []arch.WorkflowStep{{Endpoint: " "}}, nil, nil, Options{})
 			return err
 		},
 	} {
@@ -368,7 +345,7 @@ func TestGenerate_BadInput(t *testing.T) {
 }
 
 func TestValidate_Problems(t *testing.T) {
-	m := demoModel()
+	m := agenttest.DemoModel()
 	set, err := Generate(context.Background(), m, nil, nil, nil, Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -440,7 +441,7 @@ func (v *validator) step(st *Step, sp string, feeders map[string][]string, vars 
 	}
 	check := func(ptr, s string) { v.template(ptr, s, feeders, vars) }
 	check(sp+"/url", st.URL)
-	for _, k := range sortedKeys(st.Headers) {
+	for _, k := range slices.Sorted(maps.Keys(st.Headers)) {
 		if !isToken(k) {
 			v.errorf(sp+"/headers", "%q is not a valid header name", k)
 		}
@@ -478,7 +479,7 @@ func (v *validator) step(st *Step, sp string, feeders map[string][]string, vars 
 			v.errorf(sp+"/checks/"+strconv.Itoa(j), "%q: %v", c, err)
 		}
 	}
-	for _, name := range sortedKeys(st.Extract) {
+	for _, name := range slices.Sorted(maps.Keys(st.Extract)) {
 		ex := st.Extract[name]
 		ep := sp + "/extract/" + name
 		if !columnRe.MatchString(name) || slices.Contains(planspec.BuiltinVars, name) || feeders[name] != nil {
@@ -569,7 +570,7 @@ func (v *validator) jsonTemplates(ptr string, val any, feeders map[string][]stri
 	case string:
 		v.template(ptr, x, feeders, vars)
 	case map[string]any:
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			v.jsonTemplates(ptr+"/"+k, x[k], feeders, vars, depth+1)
 		}
 	case []any:
@@ -594,7 +595,7 @@ func (v *validator) thresholds(sc *Scenario, ptr string) {
 			v.errorf(tp+"/metric", "unknown metric %q", ref.Metric)
 			continue
 		}
-		for _, k := range sortedKeys(ref.Tags) {
+		for _, k := range slices.Sorted(maps.Keys(ref.Tags)) {
 			val := ref.Tags[k]
 			switch k {
 			case "step":
@@ -644,13 +645,4 @@ func (v *validator) thresholds(sc *Scenario, ptr string) {
 // hasControl reports whether s holds a control character.
 func hasControl(s string) bool {
 	return strings.ContainsFunc(s, func(r rune) bool { return r < 32 || r == 127 })
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

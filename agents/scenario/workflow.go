@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/loadgen/loadgen/agents/arch"
+	"github.com/loadgen/loadgen/agents/internal/urlpath"
 )
 
 // MaxDerivedSteps bounds a workflow derived from the model's endpoints.
@@ -118,18 +119,7 @@ func ParseEndpointRef(endpoint, method string) (string, string) {
 		}
 		s = strings.TrimSpace(s[len(f[0]):])
 	}
-	if i := strings.Index(s, "://"); i >= 0 {
-		rest := s[i+3:]
-		if j := strings.IndexByte(rest, '/'); j >= 0 {
-			s = rest[j:]
-		} else {
-			s = "/"
-		}
-	}
-	if i := strings.IndexAny(s, "?#"); i >= 0 {
-		s = s[:i]
-	}
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(urlpath.Path(s))
 	if s != "" && !strings.HasPrefix(s, "/") {
 		s = "/" + s
 	}

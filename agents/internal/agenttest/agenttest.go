@@ -1,12 +1,21 @@
-package scenario
+// Package agenttest holds what the tests of the agents packages share:
+// the demo target's architecture model and the golden-file check. Only
+// tests import it.
+package agenttest
 
 import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
 	"github.com/loadgen/loadgen/agents/arch"
 )
 
-// demoModel is an architecture model of the demo target, as the
-// architecture step describes it.
-func demoModel() *arch.Model {
+// DemoModel is an architecture model of the demo target, as the
+// architecture step describes it: a new one on every call.
+func DemoModel() *arch.Model {
 	return &arch.Model{
 		Schema:  arch.Schema,
 		Source:  "offline",
@@ -38,5 +47,30 @@ func demoModel() *arch.Model {
 			}},
 		},
 		NFRSuggestions: arch.NFRSuggestions{ResponseTimeP95: "300ms", Throughput: "50rps", ErrorRate: "1%"},
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// Golden compares got with the file testdata/name of the test's package,
+// or rewrites the file when the test runs with -update.
+func Golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
 	}
 }
