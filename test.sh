@@ -36,6 +36,11 @@ if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
 fi
 if command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1; then
   export LOADGEN_REQUIRE_JMETER=1
+  # Apache JMeter 5.6.3, jmeter-java-dsl 2.2 and Groovy from Maven Central
+  # into ~/.m2 (once; later runs find them there), before tests in several
+  # packages ask for them at the same time.
+  (cd compiler/jmeterharness && mvn -q -B -Dstyle.color=never dependency:go-offline >/dev/null 2>&1) ||
+    echo "warning: could not fetch the JMeter artifacts from Maven Central; the interop tests will try again"
 fi
 
 echo "== gofmt, go vet, staticcheck"

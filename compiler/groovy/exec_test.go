@@ -257,7 +257,7 @@ type groovyRunner struct {
 }
 
 // findGroovy locates java and the Groovy 3 jars in the local Maven
-// repository (falling back to an offline mvn dependency:build-classpath);
+// repository (falling back to mvn dependency:build-classpath);
 // it skips the test without them unless LOADGEN_REQUIRE_JMETER is set.
 func findGroovy(t *testing.T) *groovyRunner {
 	t.Helper()
@@ -290,7 +290,7 @@ func findGroovy(t *testing.T) *groovyRunner {
 	if len(jars) < 2 {
 		cp, err := mavenClasspath(t)
 		if err != nil {
-			return missing("no groovy-3.x and groovy-jsr223-3.x jars under ~/.m2 and mvn could not provide them offline: %v", err)
+			return missing("no groovy-3.x and groovy-jsr223-3.x jars under ~/.m2 and mvn could not provide them: %v", err)
 		}
 		return &groovyRunner{java: java, cp: cp}
 	}
@@ -325,7 +325,8 @@ func newestJar(repo, artifact string) string {
 	return slices.MaxFunc(found, func(a, b string) int { return slices.Compare(version(a), version(b)) })
 }
 
-// mavenClasspath asks an offline mvn for the Groovy jars of JMeter 5.6.3.
+// mavenClasspath asks mvn for the Groovy jars of JMeter 5.6.3 (downloading
+// them on a fresh machine; test.sh fetches them beforehand).
 func mavenClasspath(t *testing.T) (string, error) {
 	mvn, err := exec.LookPath("mvn")
 	if err != nil {
@@ -344,7 +345,7 @@ func mavenClasspath(t *testing.T) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	out := filepath.Join(dir, "cp.txt")
-	cmd := exec.CommandContext(ctx, mvn, "-o", "-q", "dependency:build-classpath", "-Dmdep.outputFile="+out)
+	cmd := exec.CommandContext(ctx, mvn, "-q", "-B", "dependency:build-classpath", "-Dmdep.outputFile="+out)
 	cmd.Dir = dir
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("%v: %s", err, b)
