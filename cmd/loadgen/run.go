@@ -103,6 +103,7 @@ func runPlanFile(ctx context.Context, path string, f runFlags, stdout, stderr io
 
 // runPlan runs a validated plan with signal handling and prints the summary.
 func runPlan(ctx context.Context, p *planspec.Plan, f runFlags, jopts record.JTLOptions, stdout, stderr io.Writer) error {
+	releaseStartupPages()
 	if err := loadgen.CheckOutput(f.out); err != nil {
 		return exitWith(exitUsage, err)
 	}
