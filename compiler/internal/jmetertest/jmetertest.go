@@ -109,6 +109,11 @@ func (h *H) Version(ctx context.Context, t testing.TB) (string, error) {
 // process had to be killed.
 func (h *H) exec(ctx context.Context, t testing.TB, what string, args ...string) (string, error) {
 	t.Helper()
+	ctx, unlock, err := lockJVM(ctx, t)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	defer unlock()
 	ctx, cancel := withTestDeadline(ctx, t)
 	defer cancel()
 	tmp := t.TempDir()
@@ -117,11 +122,6 @@ func (h *H) exec(ctx context.Context, t testing.TB, what string, args ...string)
 		"-cp", h.classpath, "dev.loadgen.harness.Main"}
 	jargs = append(jargs, args...)
 	jargs = append(jargs, "--log", filepath.Join(tmp, "jmeter.log"))
-	unlock, err := lockJVM(ctx, t)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", what, err)
-	}
-	defer unlock()
 	cmd := exec.CommandContext(ctx, h.java, jargs...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
@@ -143,13 +143,40 @@ func (h *H) exec(ctx context.Context, t testing.TB, what string, args ...string)
 // parallel, and JVMs starting together on a small machine slow each other
 // down so much (JIT, Groovy compilation) that time-bound test plans end
 // before their first iteration does.
-func lockJVM(ctx context.Context, t testing.TB) (func(), error) {
+//
+// The wait does not count against ctx's deadline: the returned context has
+// the budget ctx had when the wait began, from the moment the lock is held
+// (a test giving an action 60 s means 60 s of running it). It still ends
+// when ctx is cancelled, and the wait itself is bounded by the test
+// binary's deadline.
+func lockJVM(ctx context.Context, t testing.TB) (context.Context, func(), error) {
 	start := time.Now()
-	unlock, err := lockFileCtx(ctx, filepath.Join(os.TempDir(), "loadgen-jmetertest-jvm.lock"))
+	deadline, hasDeadline := ctx.Deadline()
+	waitCtx, cancelWait := withTestDeadline(context.WithoutCancel(ctx), t)
+	stopWait := context.AfterFunc(ctx, func() {
+		if ctx.Err() == context.Canceled {
+			cancelWait()
+		}
+	})
+	unlock, err := lockFileCtx(waitCtx, filepath.Join(os.TempDir(), "loadgen-jmetertest-jvm.lock"))
+	stopWait()
+	cancelWait()
+	if err != nil {
+		return nil, nil, err
+	}
 	if waited := time.Since(start); waited > time.Second {
 		t.Logf("jmetertest: waited %s for another JVM to finish", waited.Round(time.Millisecond))
 	}
-	return unlock, err
+	if !hasDeadline {
+		return ctx, unlock, nil
+	}
+	runCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deadline.Sub(start))
+	stop := context.AfterFunc(ctx, func() {
+		if ctx.Err() == context.Canceled {
+			cancel()
+		}
+	})
+	return runCtx, func() { stop(); cancel(); unlock() }, nil
 }
 
 // propArgs turns props into sorted -Jname=value arguments.
@@ -176,13 +203,13 @@ func propArgs(props map[string]string) []string {
 func RunMaven(ctx context.Context, t testing.TB, projectDir string, args ...string) (string, error) {
 	t.Helper()
 	requireTools(t)
-	ctx, cancel := withTestDeadline(ctx, t)
-	defer cancel()
-	unlock, err := lockJVM(ctx, t)
+	ctx, unlock, err := lockJVM(ctx, t)
 	if err != nil {
 		return "", fmt.Errorf("mvn %s: %w", strings.Join(args, " "), err)
 	}
 	defer unlock()
+	ctx, cancel := withTestDeadline(ctx, t)
+	defer cancel()
 	start := time.Now()
 	out, err := runMaven(ctx, projectDir, args...)
 	t.Logf("jmetertest: mvn %s: %s", strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
