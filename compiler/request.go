@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/loadgen/loadgen/compiler/groovy"
 	"github.com/loadgen/loadgen/planspec"
 )
 
@@ -107,23 +108,17 @@ func JSONBody(v any, scope Scope) (string, error) {
 		var value string
 		switch p.Kind {
 		case planspec.PartVar:
-			value = "vars.get(" + groovyString(p.Name) + ")"
+			value = "vars.get(" + groovy.Quote(p.Name) + ")"
 		case planspec.PartFeeder:
-			value = "vars.get(" + groovyString(FeederVar(p.Name, p.Field)) + ")"
+			value = "vars.get(" + groovy.Quote(FeederVar(p.Name, p.Field)) + ")"
 		case planspec.PartEnv:
-			value = "props.getProperty(" + groovyString(p.Name) + ", " + groovyString(p.Field) + ")"
+			value = "props.getProperty(" + groovy.Quote(p.Name) + ", " + groovy.Quote(p.Field) + ")"
 		default:
 			return "", false
 		}
 		// toJson quotes the string; [1..-2] drops the quotes.
 		return "${__groovy(" + escapeArg("groovy.json.JsonOutput.toJson(String.valueOf("+value+"))[1..-2]") + ")}", true
 	}), nil
-}
-
-// groovyString quotes s as a single-quoted Groovy string (no
-// interpolation).
-func groovyString(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\r", `\r`).Replace(s) + "'"
 }
 
 func jsonEscape(s string) string {

@@ -35,6 +35,18 @@ func (f *aiFlags) register(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.repairs, "repairs", 0, "times an invalid model answer is sent back for repair (default 2)")
 }
 
+// start returns the command's context, ended by Ctrl-C or SIGTERM, and the
+// configured provider (nil: offline), which it names on stderr.
+func (f *aiFlags) start(cmd *cobra.Command) (context.Context, context.CancelFunc, llm.Provider, error) {
+	ctx, stop := signalContext(cmd.Context())
+	p, err := f.model(ctx, cmd.ErrOrStderr())
+	if err != nil {
+		stop()
+		return nil, nil, nil, err
+	}
+	return ctx, stop, p, nil
+}
+
 // model returns the configured provider (nil: offline) and says which on
 // stderr.
 func (f *aiFlags) model(ctx context.Context, stderr io.Writer) (llm.Provider, error) {
@@ -121,12 +133,11 @@ exports. Offline (deterministic heuristics) unless a model is configured (see RE
 			if err != nil {
 				return err
 			}
-			ctx, stop := signalContext(cmd.Context())
-			defer stop()
-			p, err := ai.model(ctx, cmd.ErrOrStderr())
+			ctx, stop, p, err := ai.start(cmd)
 			if err != nil {
 				return err
 			}
+			defer stop()
 			stderr := cmd.ErrOrStderr()
 			res, err := agents.Generate(ctx, args, out, agents.Options{
 				Provider: p, Repairs: ai.repairs, Types: types, Workflow: workflow, NFRs: nfrs,
@@ -176,12 +187,11 @@ func newAIAnalyzeCmd() *cobra.Command {
 		Short: "Architecture analysis: documents → architecture model (JSON)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, stop := signalContext(cmd.Context())
-			defer stop()
-			p, err := ai.model(ctx, cmd.ErrOrStderr())
+			ctx, stop, p, err := ai.start(cmd)
 			if err != nil {
 				return err
 			}
+			defer stop()
 			m, err := arch.Analyze(ctx, args, arch.Options{Provider: p, Repairs: ai.repairs})
 			if err != nil {
 				return aiError(err)
@@ -227,12 +237,11 @@ func newAIScenariosCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ctx, stop := signalContext(cmd.Context())
-			defer stop()
-			p, err := ai.model(ctx, cmd.ErrOrStderr())
+			ctx, stop, p, err := ai.start(cmd)
 			if err != nil {
 				return err
 			}
+			defer stop()
 			set, err := scenario.Generate(ctx, m, workflow, nfrs, types, scenario.Options{Provider: p, Repairs: ai.repairs, Short: short})
 			if err != nil {
 				return aiError(err)
@@ -270,12 +279,11 @@ func newAIPlansCmd() *cobra.Command {
 					return exitWith(exitUsage, err)
 				}
 			}
-			ctx, stop := signalContext(cmd.Context())
-			defer stop()
-			p, err := ai.model(ctx, cmd.ErrOrStderr())
+			ctx, stop, p, err := ai.start(cmd)
 			if err != nil {
 				return err
 			}
+			defer stop()
 			res, err := plangen.Plans(ctx, set, m, plangen.Options{Provider: p, Repairs: ai.repairs, Target: target})
 			if err != nil {
 				return aiError(err)
@@ -313,12 +321,11 @@ func newAIInsightsCmd() *cobra.Command {
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			ctx, stop := signalContext(cmd.Context())
-			defer stop()
-			p, err := ai.model(ctx, cmd.ErrOrStderr())
+			ctx, stop, p, err := ai.start(cmd)
 			if err != nil {
 				return err
 			}
+			defer stop()
 			in, err := insights.Generate(ctx, a, insights.Options{Provider: p, Repairs: ai.repairs})
 			if err != nil {
 				return aiError(err)

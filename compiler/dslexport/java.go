@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/loadgen/loadgen/compiler/groovy"
 )
 
 // maxLiteral bounds one Java string literal (in UTF-16 units, a safe
@@ -129,37 +131,9 @@ func javaComment(text string) string {
 // which evaluates ${...} in every test element property, leaves the
 // script alone).
 func GroovyString(s string) string {
-	var b strings.Builder
-	b.WriteByte('\'')
-	for _, r := range s {
-		switch r {
-		case '\'':
-			b.WriteString(`\'`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '$':
-			b.WriteString(`\u0024`)
-		default:
-			if r < 0x20 || r >= 0x7f {
-				if r > 0xFFFF {
-					r1, r2 := utf16Surrogates(r)
-					fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
-				} else {
-					fmt.Fprintf(&b, `\u%04x`, r)
-				}
-				continue
-			}
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('\'')
-	return b.String()
+	// groovy.Quote's output is ASCII with "$" as itself; \u0024 is "$" to
+	// Groovy and nothing to JMeter.
+	return strings.ReplaceAll(groovy.Quote(s), "$", `\u0024`)
 }
 
 // noJMeterRefs rewrites every "${" of a Groovy script as "$\u007B" (the

@@ -82,14 +82,14 @@ func (e testEnv) groovy() string {
 	slices.Sort(keys)
 	vars := make([]string, len(keys))
 	for i, k := range keys {
-		vars[i] = quote(k) + ": " + quote(e.vars[k])
+		vars[i] = Quote(k) + ": " + Quote(e.vars[k])
 	}
 	v := "[:]"
 	if len(vars) > 0 {
 		v = "[" + strings.Join(vars, ", ") + "]"
 	}
 	return fmt.Sprintf("[code: %s, body: Base64.getDecoder().decode(%s), headers: %s, time: %dL, bytes: %dL, vars: %s]",
-		quote(e.code), quote(base64.StdEncoding.EncodeToString([]byte(e.body))), quote(e.headers), e.timeMs, e.bytes, v)
+		Quote(e.code), Quote(base64.StdEncoding.EncodeToString([]byte(e.body))), Quote(e.headers), e.timeMs, e.bytes, v)
 }
 
 const jsonHeaders = "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\ncontent-length: 123\r\nX-Multi: a\r\nx-multi: b\r\nSet-Cookie: a=1\r\nx_odd key: v\r\n"
@@ -533,7 +533,7 @@ func indent(s string) string {
 func joinQuoted(ss []string) string {
 	q := make([]string, len(ss))
 	for i, s := range ss {
-		q[i] = quote(s)
+		q[i] = Quote(s)
 	}
 	return strings.Join(q, ", ")
 }

@@ -158,7 +158,7 @@ func Script(checks []string) (string, error) {
 	body.WriteString("\n// The checks, in order; the first that fails fails the sample.\nString lgFail = null\n")
 	for _, t := range ts {
 		// The failure message is the check's source, as the engine writes.
-		msg := quote(t.src)
+		msg := Quote(t.src)
 		fmt.Fprintf(&body, "if (lgFail == null) {\n    lgMem = 0L\n    try {\n        if (!%s) lgFail = %s\n    } catch (Exception | StackOverflowError lgE) {\n        lgFail = %s\n    }\n}\n", t.code, msg, msg)
 	}
 	body.WriteString("if (lgFail != null) {\n    AssertionResult.setFailure(true)\n    AssertionResult.setFailureMessage(lgFail)\n}\n")

@@ -510,11 +510,13 @@ func stringLit(s string) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", refuse("string literal that is not valid UTF-8")
 	}
-	return quote(s), nil
+	return Quote(s), nil
 }
 
-// quote quotes a valid UTF-8 string as a single-quoted Groovy string.
-func quote(s string) string {
+// Quote quotes a valid UTF-8 string as a single-quoted Groovy string (never
+// interpolated) in plain ASCII: quotes, backslashes and control characters
+// escaped, anything beyond ASCII as \uXXXX escapes.
+func Quote(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte('\'')

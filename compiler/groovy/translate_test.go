@@ -192,8 +192,8 @@ func TestQuote(t *testing.T) {
 		{"é€\U0001F600", `'\u00e9\u20ac\ud83d\ude00'`},
 	}
 	for _, tt := range tests {
-		if got := quote(tt.in); got != tt.want {
-			t.Errorf("quote(%q) = %s, want %s", tt.in, got, tt.want)
+		if got := Quote(tt.in); got != tt.want {
+			t.Errorf("Quote(%q) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
 	if _, err := stringLit("\xff"); err == nil {
