@@ -99,7 +99,7 @@ func TestExamplesRunInJMeter(t *testing.T) {
 	}
 	// Subtests run in parallel, after this function returns: cancel at
 	// cleanup, not on return.
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	t.Cleanup(cancel)
 	target, stop, err := demo.Start(ctx, "127.0.0.1:0", demo.Options{})
 	if err != nil {

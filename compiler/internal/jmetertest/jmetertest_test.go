@@ -168,7 +168,9 @@ func TestJMeterPlan(t *testing.T) {
 	jtl := filepath.Join(dir, "basic.jtl")
 	marker := "m" + strconv.Itoa(rand.IntN(1e6))
 
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// Generous: the context spans several JVM runs, and each may first wait
+	// for another package's JVM to finish (lockJVM).
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	start := time.Now().UnixMilli()
 	err := h.RunJMX(ctx, t, filepath.Join("testdata", "basic.jmx"), jtl,
@@ -458,7 +460,7 @@ func TestEngineJTLAgainstJMeter(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	runCtx, runCancel := context.WithTimeout(ctx, 30*time.Second)
 	defer runCancel()
@@ -511,7 +513,7 @@ func TestRunJMXReportsBrokenPlan(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 
 	err = h.RunJMX(ctx, t, bad, filepath.Join(dir, "bad.jtl"), nil)
@@ -552,9 +554,14 @@ func TestRunMaven(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "pom.xml"), []byte(pom), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if out, err := RunMaven(ctx, t, dir, "validate"); err != nil {
+	// A minute for each call, counted once it holds the JVM lock (another
+	// package's Maven run may hold it for minutes).
+	minute := func() context.Context {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		t.Cleanup(cancel)
+		return ctx
+	}
+	if out, err := RunMaven(minute(), t, dir, "validate"); err != nil {
 		t.Errorf("mvn validate: %v\n%s", err, out)
 	}
 
@@ -562,11 +569,11 @@ func TestRunMaven(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(broken, "pom.xml"), []byte("<project>"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := RunMaven(ctx, t, broken, "validate"); err == nil || !strings.Contains(err.Error(), "pom.xml") {
+	if _, err := RunMaven(minute(), t, broken, "validate"); err == nil || !strings.Contains(err.Error(), "pom.xml") {
 		t.Errorf("mvn on a broken pom.xml: %v, want an error with Maven's output", err)
 	}
 
-	short, cancelShort := context.WithTimeout(ctx, 50*time.Millisecond)
+	short, cancelShort := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancelShort()
 	if _, err := RunMaven(short, t, dir, "validate"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("mvn past its deadline: %v, want a deadline error", err)
