@@ -118,7 +118,7 @@ func Generate(ctx context.Context, docs []string, outDir string, opts Options) (
 		return out, fmt.Errorf("plans: %w", err)
 	}
 	out.Plans = res
-	for _, f := range append(append([]string{written.Manifest}, written.Plans...), written.Data...) {
+	for _, f := range written.Files() {
 		out.Files = append(out.Files, filepath.ToSlash(filepath.Join(PlansDir, f)))
 	}
 	detail := fmt.Sprintf("%d plans (%s) → %s/", len(res.Plans), res.Source, PlansDir)

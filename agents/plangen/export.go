@@ -114,6 +114,12 @@ type Written struct {
 	JMeter   []*Export `json:"jmeter,omitempty"`
 }
 
+// Files lists the manifest, the plans and their test data (relative to the
+// folder Write wrote into), the files a caller reports.
+func (w *Written) Files() []string {
+	return append(append([]string{w.Manifest}, w.Plans...), w.Data...)
+}
+
 // Write stores the result in dir (created if missing): the plans
 // (load.yaml...), their data files (users.csv), the manifest plans.json
 // (the Result) and, with opts.JMeter, jmeter/NAME.jmx and jmeter/NAME/

@@ -293,7 +293,7 @@ func newAIPlansCmd() *cobra.Command {
 			if err != nil {
 				return exitWith(exitRuntime, err)
 			}
-			for _, f := range append(append([]string{w.Manifest}, w.Plans...), w.Data...) {
+			for _, f := range w.Files() {
 				fmt.Fprintln(cmd.OutOrStdout(), filepath.Join(out, f))
 			}
 			return nil

@@ -1,43 +1,18 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// importCLI runs `import ARGS...` in process (the command is registered in
-// main.go separately) and returns the exit code, stdout and stderr.
-func importCLI(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	cmd := newImportCmd()
-	var out, errb bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&errb)
-	cmd.SetArgs(args)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.Execute()
-	code := exitOK
-	if err != nil {
-		code = exitUsage
-		var ee *exitError
-		if errors.As(err, &ee) {
-			code = ee.code
-		}
-		errb.WriteString(err.Error())
-	}
-	return code, out.String(), errb.String()
-}
-
 func TestImportJMXCommand(t *testing.T) {
 	jmx := filepath.Join("..", "..", "compiler", "jmximport", "testdata", "realworld", "build-adv-web-test-plan.jmx")
 	dir := t.TempDir()
 	plan := filepath.Join(dir, "plan.yaml")
 
-	code, _, stderr := importCLI(t, "jmx", jmx, "-o", plan, "--target", "http://127.0.0.1:9")
+	code, _, stderr := cli(t, "import", "jmx", jmx, "-o", plan, "--target", "http://127.0.0.1:9")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -59,7 +34,7 @@ func TestImportJMXCommand(t *testing.T) {
 	}
 
 	// stdout when -o is absent.
-	code, stdout, _ := importCLI(t, "jmx", jmx)
+	code, stdout, _ := cli(t, "import", "jmx", jmx)
 	if code != exitOK || !strings.Contains(stdout, "name: build-adv-web-test-plan") {
 		t.Errorf("exit %d, stdout:\n%s", code, stdout)
 	}
@@ -91,7 +66,7 @@ func TestImportJMXCommandBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, stderr := importCLI(t, tt.args...)
+			code, _, stderr := cli(t, append([]string{"import"}, tt.args...)...)
 			if code != tt.code || !strings.Contains(stderr, tt.want) {
 				t.Errorf("exit %d (want %d), stderr %q (want %q)", code, tt.code, stderr, tt.want)
 			}
