@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -58,6 +59,13 @@ type Options struct {
 	HardStop <-chan struct{}
 	// Seed makes think times, poisson arrivals and JTL sampling repeatable.
 	Seed uint64
+	// OnTick, when set, receives the run's live state once a second, on
+	// the goroutine that records samples: it must return quickly.
+	OnTick func(Live)
+	// Dial, when set, opens every connection to a target instead of a
+	// plain net.Dialer: a guard that refuses addresses, for instance. Its
+	// error fails the request (a connect error in the results).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // ErrThresholds is returned (wrapped) when thresholds failed.
@@ -131,7 +139,7 @@ func Run(ctx context.Context, plan *planspec.Plan, opts Options) (*Summary, erro
 	}
 	e.tls = &tls.Config{InsecureSkipVerify: plan.HTTP.InsecureTLS} //nolint:gosec // user's choice: insecure_tls
 	if plan.HTTP.HTTP2 {
-		e.h2 = httpx.NewH2Transport(e.tls, plan.HTTP.Keepalive == nil || *plan.HTTP.Keepalive)
+		e.h2 = httpx.NewH2Transport(e.tls, plan.HTTP.Keepalive == nil || *plan.HTTP.Keepalive, opts.Dial)
 		defer e.h2.CloseIdleConnections()
 	}
 

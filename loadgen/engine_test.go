@@ -998,3 +998,89 @@ thresholds:
 		t.Errorf("threshold %+v, dropped %d", r, sum.DroppedIterations)
 	}
 }
+
+// TestOnTickAndDialHooks checks that OnTick sees the run progress once a
+// second and that a Dial guard sees, and can refuse, every connection.
+func TestOnTickAndDialHooks(t *testing.T) {
+	tg := newTarget(t)
+	tests := []struct {
+		name   string
+		http   string
+		refuse bool
+	}{
+		{"allowed", "{}", false},
+		{"refused", "{}", true},
+		{"refused over the http2 transport", "{http2: true}", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := planspec.Parse([]byte(`
+version: 1
+name: hooks
+target: `+tg.URL+`
+http: `+tt.http+`
+scenarios:
+  - name: s
+    executor: constant-vus
+    vus: 2
+    duration: 2500ms
+    think_time: 20ms
+    steps:
+      - name: a
+        request: {url: /a}
+`), "hooks.yaml", planspec.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			var ticks []Live
+			var dials atomic.Int64
+			before := tg.requests.Load()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			sum, err := Run(ctx, p, Options{Out: t.TempDir(), Seed: 1,
+				OnTick: func(l Live) {
+					mu.Lock()
+					ticks = append(ticks, l)
+					mu.Unlock()
+				},
+				Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+					dials.Add(1)
+					if tt.refuse {
+						return nil, fmt.Errorf("address %s is not allowed", addr)
+					}
+					var d net.Dialer
+					return d.DialContext(ctx, network, addr)
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(ticks) < 2 {
+				t.Fatalf("OnTick called %d times in a 2.5 s run, want at least 2", len(ticks))
+			}
+			last := ticks[len(ticks)-1]
+			if last.Planned != 2500*time.Millisecond || last.Elapsed < time.Second || last.VUs > 2 {
+				t.Errorf("last tick %+v: want Planned 2.5s, Elapsed ≥ 1s, VUs ≤ 2", last)
+			}
+			if last.Requests == 0 || last.Requests > sum.Total.Count {
+				t.Errorf("last tick saw %d requests; the run sent %d", last.Requests, sum.Total.Count)
+			}
+			if dials.Load() == 0 {
+				t.Fatal("the Dial hook was never called")
+			}
+			sent := tg.requests.Load() - before
+			if tt.refuse {
+				if sent != 0 || sum.Total.Errors != sum.Total.Count || last.ErrorPct != 100 {
+					t.Errorf("refused dial: target saw %d requests, %d of %d failed, last tick %.1f%% errors; want 0, all, 100%%",
+						sent, sum.Total.Errors, sum.Total.Count, last.ErrorPct)
+				}
+			} else if sent != sum.Total.Count || sum.Total.Errors != 0 || dials.Load() > 2 {
+				t.Errorf("allowed dial: target saw %d, summary %d requests, %d errors, %d dials (want equal, 0, ≤ 2 with keep-alive)",
+					sent, sum.Total.Count, sum.Total.Errors, dials.Load())
+			}
+		})
+	}
+}

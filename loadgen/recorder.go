@@ -34,6 +34,7 @@ type recorder struct {
 	winErrors int64
 	lastTick  time.Time
 	progress  *progress
+	planned   time.Duration // when the last scenario is planned to end
 }
 
 func newRecorder(e *engine, runs []*scenarioRun, jtlF, hlogF *os.File) (*recorder, error) {
@@ -59,8 +60,11 @@ func newRecorder(e *engine, runs []*scenarioRun, jtlF, hlogF *os.File) (*recorde
 	for range e.comp.labels {
 		r.steps = append(r.steps, newStepStats())
 	}
+	for _, sr := range runs {
+		r.planned = max(r.planned, sr.plannedEnd())
+	}
 	if e.opts.Progress != nil {
-		r.progress = newProgress(e, runs)
+		r.progress = newProgress(e)
 	}
 	return r, nil
 }
@@ -146,6 +150,9 @@ func (r *recorder) tick(now time.Time) {
 	}
 	if r.progress != nil {
 		r.progress.update(r, now)
+	}
+	if r.e.opts.OnTick != nil {
+		r.e.opts.OnTick(r.live(now, now.Sub(r.lastTick).Seconds()))
 	}
 	r.win.Reset()
 	r.winCount, r.winErrors = 0, 0

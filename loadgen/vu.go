@@ -60,7 +60,7 @@ func newVU(sr *scenarioRun, id int32) *vu {
 	if e.h2 != nil {
 		v.client = httpx.NewH2Client(e.h2, e.clock)
 	} else {
-		v.client = httpx.NewClient(httpx.Config{TLS: e.tls, Clock: e.clock})
+		v.client = httpx.NewClient(httpx.Config{TLS: e.tls, Clock: e.clock, Dial: e.opts.Dial})
 	}
 	return v
 }

@@ -49,6 +49,9 @@ type Config struct {
 	TLS *tls.Config
 	// Clock timestamps requests.
 	Clock Clock
+	// Dial opens connections (nil: a net.Dialer). The context carries the
+	// request's deadline.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// MaxConnsPerHost is not needed: a Client serves one VU, which sends one
 	// request at a time, so it holds at most one connection per host.
 }
@@ -226,8 +229,16 @@ func (c *Client) drop(addr string, cn *conn) {
 func (c *Client) dial(ctx context.Context, p *Prepared, deadline time.Time) (*conn, error) {
 	// No TCP keep-alive probes: connections live for the run and every
 	// setsockopt is a syscall on the connect path. Go sets TCP_NODELAY.
-	d := net.Dialer{Deadline: deadline, KeepAlive: -1}
-	nc, err := d.DialContext(ctx, "tcp", p.Addr)
+	var nc net.Conn
+	var err error
+	if c.cfg.Dial != nil {
+		dctx, cancel := context.WithDeadline(ctx, deadline)
+		nc, err = c.cfg.Dial(dctx, "tcp", p.Addr)
+		cancel()
+	} else {
+		d := net.Dialer{Deadline: deadline, KeepAlive: -1}
+		nc, err = d.DialContext(ctx, "tcp", p.Addr)
+	}
 	if err != nil {
 		return nil, &DialError{Addr: p.Addr, Host: p.Host, Err: err}
 	}

@@ -235,7 +235,7 @@ func TestTLSAndHTTP2(t *testing.T) {
 		t.Errorf("untrusted certificate: %q (%v)", code, r.Err)
 	}
 
-	tr := NewH2Transport(insecure, true)
+	tr := NewH2Transport(insecure, true, nil)
 	defer tr.CloseIdleConnections()
 	h2 := NewH2Client(tr, testClock())
 	defer h2.Close()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"sync"
@@ -32,9 +33,11 @@ var (
 )
 
 // NewH2Transport returns a net/http transport that negotiates HTTP/2 over
-// TLS (and speaks HTTP/1.1 to plain-text targets), shared by all VUs.
-func NewH2Transport(tlsCfg *tls.Config, keepAlive bool) *http.Transport {
+// TLS (and speaks HTTP/1.1 to plain-text targets), shared by all VUs. dial
+// opens connections (nil: the default dialer).
+func NewH2Transport(tlsCfg *tls.Config, keepAlive bool, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Transport {
 	return &http.Transport{
+		DialContext:         dial,
 		TLSClientConfig:     tlsCfg,
 		ForceAttemptHTTP2:   true,
 		MaxIdleConns:        0,
