@@ -52,25 +52,10 @@ func (e *engine) newScenarioRuns() []*scenarioRun {
 }
 
 // plannedEnd is when the scenario stops starting iterations, from test start.
-func (sr *scenarioRun) plannedEnd() time.Duration {
-	return sr.cfg.StartTime.D() + sr.length()
-}
+func (sr *scenarioRun) plannedEnd() time.Duration { return sr.cfg.PlannedEnd() }
 
 // length is the scenario's regular duration (without graceful stop).
-func (sr *scenarioRun) length() time.Duration {
-	sc := sr.cfg
-	switch sc.Executor {
-	case planspec.ConstantVUs, planspec.ConstantArrivalRate:
-		return sc.Duration.D()
-	case planspec.PerVUIterations, planspec.SharedIterations:
-		return sc.MaxDuration.D()
-	}
-	var d time.Duration
-	for _, st := range sc.Stages {
-		d += st.Duration.D()
-	}
-	return d
-}
+func (sr *scenarioRun) length() time.Duration { return sr.cfg.Length() }
 
 func (sr *scenarioRun) newVU() *vu {
 	n := sr.vus.Add(1)

@@ -94,21 +94,10 @@ func (f *analyzeFlags) analyze(ctx context.Context, arg string) (*results.Analys
 		if err != nil {
 			return nil, "", exitWith(exitUsage, err)
 		}
-		a.NFRs = append(a.NFRs, results.CheckThresholds(planThresholds(p), a)...)
+		a.NFRs = append(a.NFRs, results.CheckThresholds(p.ThresholdExprs(), a)...)
 	}
 	a.Grade = results.GradeRun(a)
 	return a, out, nil
-}
-
-// planThresholds lists a plan's threshold expressions by metric key.
-func planThresholds(p *planspec.Plan) map[string][]string {
-	m := map[string][]string{}
-	for k, ts := range p.Thresholds {
-		for _, t := range ts {
-			m[k] = append(m[k], t.Expr)
-		}
-	}
-	return m
 }
 
 func writeAnalysis(dir string, a *results.Analysis) (string, error) {

@@ -196,7 +196,7 @@ func reportRun(p *planspec.Plan, dir string) error {
 	if err != nil {
 		return err
 	}
-	a.NFRs = results.CheckThresholds(planThresholds(p), a)
+	a.NFRs = results.CheckThresholds(p.ThresholdExprs(), a)
 	a.Grade = results.GradeRun(a)
 	if _, err := writeAnalysis(dir, a); err != nil {
 		return err
