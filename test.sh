@@ -43,6 +43,34 @@ if command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1; then
     echo "warning: could not fetch the JMeter artifacts from Maven Central; the interop tests will try again"
 fi
 
+# Node.js and the official MCP TypeScript SDK (pinned in
+# cmd/loadgen/testdata/mcp-client) for the MCP client tests, which skip
+# without them.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  as_root=""
+  if [ "$(id -u)" -ne 0 ]; then as_root="sudo -n"; fi
+  if ! { command -v apt-get >/dev/null 2>&1 &&
+         $as_root apt-get update -qq >/dev/null 2>&1 &&
+         $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null 2>&1; }; then
+    echo "warning: node and npm could not be installed; the MCP TypeScript client tests will skip"
+  fi
+fi
+if command -v npm >/dev/null 2>&1; then
+  if (cd cmd/loadgen/testdata/mcp-client && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1); then
+    export LOADGEN_REQUIRE_NODE=1
+  else
+    echo "warning: npm ci failed; the MCP TypeScript client tests will skip"
+  fi
+fi
+# moto's server mode (a real S3 API on 127.0.0.1) for the S3 store tests.
+if ! command -v moto_server >/dev/null 2>&1; then
+  python3 -m pip install -q "moto[server]==5.2.5" >/dev/null 2>&1 ||
+    python3 -m pip install -q --user "moto[server]==5.2.5" >/dev/null 2>&1 ||
+    echo "warning: moto could not be installed; the S3 store tests will skip"
+  export PATH="$PATH:$(python3 -m site --user-base 2>/dev/null)/bin"
+fi
+if command -v moto_server >/dev/null 2>&1; then export LOADGEN_REQUIRE_MOTO=1; fi
+
 echo "== gofmt, go vet, staticcheck"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then

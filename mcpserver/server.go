@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,7 +43,8 @@ var DefaultLimits = Limits{MaxRate: 1000, MaxVUs: 500, MaxDuration: 30 * time.Mi
 type Config struct {
 	// Store keeps the sessions' artifacts (required).
 	Store store.Store
-	// DocsRoots are the local folders analyze_architecture may read.
+	// DocsRoots are the local folders analyze_architecture may read,
+	// besides a local store's own folder.
 	DocsRoots []string
 	// AllowTargets extend the target allowlist beyond loopback: HOST,
 	// HOST:PORT or CIDR entries (see guard.ParseTargets).
@@ -92,7 +94,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("mcpserver: no artifact store")
 	}
-	roots, err := guard.NewRoots(cfg.DocsRoots)
+	dirs := cfg.DocsRoots
+	if l, ok := cfg.Store.(*store.Local); ok {
+		dirs = append(slices.Clip(dirs), l.Root()) // documents put into the store may be read too
+	}
+	roots, err := guard.NewRoots(dirs)
 	if err != nil {
 		return nil, err
 	}

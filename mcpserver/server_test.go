@@ -290,6 +290,7 @@ func TestToolErrors(t *testing.T) {
 		{"no runs", "get_test_status", map[string]any{"session_id": sid}, []string{"no runs yet"}},
 		{"unknown run", "get_test_status", map[string]any{"session_id": sid, "run_id": "nope"}, []string{`run_id "nope"`}},
 		{"wait too long", "get_test_status", map[string]any{"session_id": sid, "wait_seconds": 3600}, []string{"wait_seconds"}},
+		{"another session's key is not a path", "analyze_architecture", map[string]any{"documents_path": "perf-pipeline/" + sid + "/../../x"}, []string{`".."`}},
 		{"no session", "get_test_artifacts", map[string]any{"session_id": "nothing-here"}, []string{"no such session"}},
 		{"analyze without runs", "analyze_test_results", map[string]any{"session_id": sid}, []string{"no runs yet"}},
 	}
@@ -384,4 +385,22 @@ func mustLocal(t *testing.T) *store.Local {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// TestDocumentsInsideTheLocalStore reads documents put into the local
+// artifact store, which counts as a document root.
+func TestDocumentsInsideTheLocalStore(t *testing.T) {
+	f := newFixture(t, Limits{})
+	b, err := os.ReadFile(filepath.Join("..", "examples", "architecture", "openapi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.Put(context.Background(), "inbox/shop/openapi.yaml", b); err != nil {
+		t.Fatal(err)
+	}
+	var arch AnalyzeArchitectureOut
+	f.mustCall(t, "analyze_architecture", map[string]any{"documents_path": filepath.Join(f.artifacts, "inbox", "shop"), "session_id": "inbox-1"}, &arch)
+	if arch.EndpointCount == 0 || arch.SessionID != "inbox-1" {
+		t.Fatalf("analysis of documents in the store: %+v", arch)
+	}
 }

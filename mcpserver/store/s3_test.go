@@ -6,101 +6,23 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/loadgen/loadgen/mcpserver/store/mototest"
 )
 
 const testBucket = "loadgen-store-test"
-
-// startMoto runs moto_server on a free 127.0.0.1 port until the test ends
-// and returns its endpoint URL. Without moto_server the test is skipped,
-// unless LOADGEN_REQUIRE_MOTO is set.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		if os.Getenv("LOADGEN_REQUIRE_MOTO") != "" {
-			t.Fatalf("LOADGEN_REQUIRE_MOTO is set but moto_server is missing: %v", err)
-		}
-		t.Skipf("moto_server not found (pip install 'moto[server]'): %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	_ = ln.Close()
-
-	logPath := filepath.Join(t.TempDir(), "moto.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	inOwnProcessGroup(cmd)
-	if err := cmd.Start(); err != nil {
-		_ = logFile.Close()
-		t.Fatalf("start moto_server: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		killGroup(cmd)
-		<-exited
-		_ = logFile.Close()
-	})
-	motoLog := func() string {
-		b, _ := os.ReadFile(logPath)
-		return string(b)
-	}
-
-	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			exited <- err // for the cleanup
-			t.Fatalf("moto_server exited early: %v\n%s", err, motoLog())
-		default:
-		}
-		resp, err := client.Get(endpoint + "/")
-		if err == nil {
-			_ = resp.Body.Close()
-			return endpoint
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not answer on %s within 30s: %v\n%s", endpoint, err, motoLog())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// newTestClient returns an S3 client for the moto server at endpoint.
-func newTestClient(endpoint string) *s3.Client {
-	return s3.New(s3.Options{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
-		BaseEndpoint: aws.String(endpoint),
-		UsePathStyle: true,
-	})
-}
 
 func newTestS3(t *testing.T, client *s3.Client, prefix string, opts S3Options) *S3 {
 	t.Helper()
@@ -171,8 +93,8 @@ func TestNotFound(t *testing.T) {
 
 // TestS3 runs the S3 store against moto's S3 server.
 func TestS3(t *testing.T) {
-	endpoint := startMoto(t)
-	client := newTestClient(endpoint)
+	endpoint := mototest.Start(t)
+	client := mototest.S3Client(endpoint)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(testBucket)}); err != nil {
