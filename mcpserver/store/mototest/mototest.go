@@ -95,4 +95,3 @@ func S3Client(endpoint string) *s3.Client {
 		UsePathStyle: true,
 	})
 }
-
