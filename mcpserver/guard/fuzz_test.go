@@ -3,8 +3,8 @@ package guard
 import (
 	"context"
 	"net/netip"
-	"os"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
