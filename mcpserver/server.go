@@ -176,6 +176,9 @@ func (s *Server) NewMCP() *mcp.Server {
 
 // logCall logs one tool call's outcome: name, session, duration, error.
 func (s *Server) logCall(tool, session string, start time.Time, err error) {
+	if session != "" && checkID("session", session) != nil {
+		session = "(invalid)" // untrusted text stays out of the logs
+	}
 	attrs := []any{"tool", tool, "session", session, "ms", time.Since(start).Milliseconds()}
 	if err != nil {
 		s.log.Warn("tool call failed", append(attrs, "error", err.Error())...)

@@ -3,6 +3,7 @@ package mcpserver
 import (
 	"context"
 	"encoding/json"
+	"html/template"
 	"os"
 	"path/filepath"
 	"strings"
@@ -224,8 +225,9 @@ func TestWorkflowOverInMemoryTransport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b, err := os.ReadFile(report); err != nil || !strings.Contains(string(b), "<html") {
-		t.Errorf("report %s: %v", pa.Report.Key, err)
+	if b, err := os.ReadFile(report); err != nil || !strings.Contains(string(b), "<html") ||
+		!strings.Contains(string(b), `id="insights"`) || !strings.Contains(string(b), htmlText(pa.Insights.ExecutiveSummary)) {
+		t.Errorf("report %s (%v) lacks the insights", pa.Report.Key, err)
 	}
 
 	f.mustCall(t, "get_test_artifacts", map[string]any{"session_id": sid, "artifact_type": "reports"}, &arts)
@@ -404,3 +406,6 @@ func TestDocumentsInsideTheLocalStore(t *testing.T) {
 		t.Fatalf("analysis of documents in the store: %+v", arch)
 	}
 }
+
+// htmlText escapes s as html/template escapes text.
+func htmlText(s string) string { return template.HTMLEscapeString(s) }

@@ -373,7 +373,8 @@ func (s *Server) analyzePlan(ctx context.Context, st *RunStatus, p PlanRun, nfrs
 		return nil, err
 	}
 	var report bytes.Buffer
-	if err := results.WriteHTML(&report, a, results.ReportOptions{Title: planDir(p.Name) + " — run " + st.RunID}); err != nil {
+	if err := results.WriteHTML(&report, a, results.ReportOptions{Title: planDir(p.Name) + " — run " + st.RunID,
+		Sections: []results.ReportSection{insights.ReportSection(in)}}); err != nil {
 		return nil, err
 	}
 	for name, data := range map[string][]byte{

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/loadgen/loadgen/agents/llm"
+	"github.com/loadgen/loadgen/loadgen/results"
 )
 
 // Markdown renders the document for reports and the CLI: the grade line,
@@ -83,3 +84,30 @@ var mdEscaper = strings.NewReplacer(
 
 // mdEscape escapes text for Markdown.
 func mdEscape(s string) string { return mdEscaper.Replace(s) }
+
+// ReportSection renders the insights as a section of the HTML report
+// (results.ReportOptions.Sections): the summary and risk as paragraphs,
+// findings, bottlenecks and recommendations as items.
+func ReportSection(in *Insights) results.ReportSection {
+	sec := results.ReportSection{ID: "insights", Title: "Insights"}
+	if in == nil {
+		return sec
+	}
+	sec.Note = sourceLine(in)
+	sec.Paragraphs = []string{in.ExecutiveSummary}
+	if in.RiskExplanation != "" {
+		sec.Paragraphs = append(sec.Paragraphs, "Risk "+in.Grade.Risk+": "+in.RiskExplanation)
+	}
+	sec.Items = append(sec.Items, in.KeyFindings...)
+	for _, bn := range in.Bottlenecks {
+		label := "whole run"
+		if bn.Label != "" {
+			label = "“" + bn.Label + "”"
+		}
+		sec.Items = append(sec.Items, fmt.Sprintf("Bottleneck (%s) %s: %s", bn.Severity, label, bn.Evidence))
+	}
+	for _, r := range in.Recommendations {
+		sec.Items = append(sec.Items, fmt.Sprintf("Recommendation (%s): %s — %s", r.Priority, r.Action, r.Rationale))
+	}
+	return sec
+}

@@ -2,6 +2,7 @@ package insights
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -186,5 +187,20 @@ func TestWriteFile(t *testing.T) {
 	}
 	if err := WriteFile(path, nil); err == nil {
 		t.Error("writing nil succeeded")
+	}
+}
+
+func TestReportSection(t *testing.T) {
+	in := &Insights{Source: "offline", ExecutiveSummary: "Sum.", RiskExplanation: "Why.", Grade: results.Grade{Risk: "low"},
+		KeyFindings:     []string{"f1"},
+		Bottlenecks:     []Bottleneck{{Label: "login", Evidence: "p95 900 ms", Severity: High}},
+		Recommendations: []Recommendation{{Priority: Medium, Action: "Add an index", Rationale: "scans"}}}
+	sec := ReportSection(in)
+	want := []string{"f1", "Bottleneck (high) “login”: p95 900 ms", "Recommendation (medium): Add an index — scans"}
+	if sec.ID != "insights" || sec.Note != "offline rules" || len(sec.Paragraphs) != 2 || fmt.Sprint(sec.Items) != fmt.Sprint(want) {
+		t.Errorf("ReportSection = %+v", sec)
+	}
+	if got := ReportSection(nil); len(got.Items) != 0 || got.Title == "" {
+		t.Errorf("ReportSection(nil) = %+v", got)
 	}
 }

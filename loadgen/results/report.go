@@ -37,6 +37,18 @@ type ReportOptions struct {
 	// Title heads the report and names the browser tab; empty means
 	// "Load test report".
 	Title string
+	// Sections are extra text sections (the AI insights, for one), shown
+	// after the NFRs. Their text is escaped.
+	Sections []ReportSection
+}
+
+// ReportSection is a titled block of paragraphs and a bullet list.
+type ReportSection struct {
+	ID         string // HTML id (letters, digits, '-'); empty: none
+	Title      string
+	Note       string // a muted line under the title (the source, say)
+	Paragraphs []string
+	Items      []string
 }
 
 // WriteHTML writes a's dashboard as one self-contained HTML file: the CSS
@@ -59,6 +71,7 @@ func WriteHTML(w io.Writer, a *Analysis, opts ReportOptions) error {
 	}
 	v := rptReport{
 		Title:        title,
+		Sections:     opts.Sections,
 		CSS:          rptCSS,
 		JS:           rptJS,
 		A:            a,
@@ -86,6 +99,7 @@ type rptReport struct {
 	TopErrorsTotal *rptSamplerErrors
 	Charts         []rptChart
 	Distribution   rptChart
+	Sections       []ReportSection
 }
 
 // rptSamplerErrors is one "Top 5 errors by sampler" row with exactly five

@@ -622,3 +622,30 @@ func TestRptTimeTicks(t *testing.T) {
 		t.Errorf("a week has %d ticks", n)
 	}
 }
+
+func TestWriteHTML_Sections(t *testing.T) {
+	doc := rptRender(t, rptAnalysis(), ReportOptions{Sections: []ReportSection{
+		{ID: "insights", Title: "Insights", Note: "offline <rules>", Paragraphs: []string{"p95 rose <script>x</script> at 10:00"}, Items: []string{"high: add an index", "low: <b>cache</b>"}},
+		{Title: "Empty"},
+	}})
+	rptCheckWellFormed(t, doc)
+	root := rptParse(t, doc)
+	sec := rptFindOne(t, root, "section #insights", rptByID("insights"))
+	text := rptText(sec)
+	for _, want := range []string{"Insights", "offline <rules>", "p95 rose <script>x</script> at 10:00", "high: add an index", "low: <b>cache</b>"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("insights section lacks %q as text: %q", want, text)
+		}
+	}
+	if items := rptFindAll(sec, rptByTag("li")); len(items) != 2 {
+		t.Errorf("%d list items, want 2", len(items))
+	}
+	if bytes.Contains(doc, []byte("<script>x")) || bytes.Contains(doc, []byte("<b>cache")) {
+		t.Error("section text is not escaped")
+	}
+	// Sections come after the NFRs and before the statistics.
+	s := string(doc)
+	if !(strings.Index(s, `id="nfrs"`) < strings.Index(s, `id="insights"`) && strings.Index(s, `id="insights"`) < strings.Index(s, `id="statistics"`)) {
+		t.Error("the section is not between the NFRs and the statistics")
+	}
+}
