@@ -265,18 +265,10 @@ func (s *Server) startRun(spec *runSpec) (*run, error) {
 		spec.cleanup()
 		return nil, errors.New("the server is shutting down")
 	}
-	active := 0
-	for _, r := range s.runs {
-		select {
-		case <-r.done:
-		default:
-			active++
-		}
-	}
-	if active >= s.limits.MaxRuns {
+	if active := len(s.runs); active >= s.limits.MaxRuns {
 		s.mu.Unlock()
 		spec.cleanup()
-		return nil, fmt.Errorf("%d runs are in progress; this server allows %d at once (--max-runs): wait for one with get_test_status or cancel it", active, s.limits.MaxRuns)
+		return nil, fmt.Errorf("%d runs are in progress; this server allows %d at once (--max-runs): wait for one with get_test_status or cancel it", len(s.runs), s.limits.MaxRuns)
 	}
 	now := time.Now().UTC()
 	spec.id = newID(now)
@@ -289,7 +281,8 @@ func (s *Server) startRun(spec *runSpec) (*run, error) {
 		r.st.Plans = append(r.st.Plans, PlanRun{Name: pp.name, State: StateQueued, Planned: pp.planned.Seconds(),
 			Outputs: runKey(spec.session, spec.id, planDir(pp.name)+"/")})
 	}
-	s.runs[spec.session+"/"+spec.id] = r
+	key := spec.session + "/" + spec.id
+	s.runs[key] = r
 	s.wg.Add(1)
 	s.mu.Unlock()
 
@@ -299,7 +292,12 @@ func (s *Server) startRun(spec *runSpec) (*run, error) {
 		defer close(r.done)
 		defer r.markStarted()
 		defer spec.cleanup()
-		s.execute(ctx, r, spec)
+		if s.execute(ctx, r, spec) {
+			// Finished runs are read back from their stored status.
+			s.mu.Lock()
+			delete(s.runs, key)
+			s.mu.Unlock()
+		}
 	}()
 	select {
 	case <-r.started:
@@ -312,8 +310,9 @@ func (s *Server) startRun(spec *runSpec) (*run, error) {
 func planDir(name string) string { return strings.TrimSuffix(name, path.Ext(name)) }
 
 // execute runs the plans one after another, so that they do not disturb
-// each other's numbers, and stores their outputs.
-func (s *Server) execute(ctx context.Context, r *run, spec *runSpec) {
+// each other's numbers, and stores their outputs. It reports whether the
+// final status was stored.
+func (s *Server) execute(ctx context.Context, r *run, spec *runSpec) bool {
 	defer r.cancel()
 	stopPersist := make(chan struct{})
 	go func() { // status.json every few seconds while running
@@ -377,8 +376,9 @@ func (s *Server) execute(ctx context.Context, r *run, spec *runSpec) {
 			st.Message = "completed; analyze it with analyze_test_results"
 		}
 	})
-	s.persist(context.Background(), r)
+	stored := s.persist(context.Background(), r)
 	s.log.Info("run ended", "session", spec.session, "run", spec.id, "state", r.snapshot().State)
+	return stored
 }
 
 // runPlan runs one plan into its output folder and stores the outputs.
@@ -447,8 +447,8 @@ func (s *Server) runPlan(ctx context.Context, r *run, spec *runSpec, i int, pp p
 	return nil
 }
 
-// persist stores the run's status.json.
-func (s *Server) persist(ctx context.Context, r *run) {
+// persist stores the run's status.json and reports whether it could.
+func (s *Server) persist(ctx context.Context, r *run) bool {
 	st := r.snapshot()
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err == nil {
@@ -457,6 +457,7 @@ func (s *Server) persist(ctx context.Context, r *run) {
 	if err != nil {
 		s.log.Warn("storing run status", "session", st.SessionID, "run", st.RunID, "error", err.Error())
 	}
+	return err == nil
 }
 
 // lookupRun finds a run: in memory if this process runs it, else its

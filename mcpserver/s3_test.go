@@ -68,6 +68,7 @@ func TestWorkflowOnS3(t *testing.T) {
 	f.mustFail(t, "analyze_architecture", map[string]any{"documents_path": "s3://" + bucket + "/team-b/docs"}, "outside this server's artifact store")
 	f.mustFail(t, "analyze_architecture", map[string]any{"documents_path": "s3://" + bucket + "/team-a/docs/../../team-b"}, "documents_path")
 	f.mustFail(t, "analyze_architecture", map[string]any{"documents_path": "docs/shop"}, "no document roots")
+	f.mustFail(t, "analyze_architecture", map[string]any{"documents_path": "s3://" + bucket + "/team-a/"}, "the whole artifact store")
 	var arch AnalyzeArchitectureOut
 	f.mustCall(t, "analyze_architecture", map[string]any{"documents_path": "s3://" + bucket + "/team-a/docs/shop", "session_id": "shop-1"}, &arch)
 	if arch.EndpointCount == 0 || len(arch.Documents) != 3 {

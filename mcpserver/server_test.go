@@ -277,7 +277,7 @@ func TestToolErrors(t *testing.T) {
 		{"outside the roots", "analyze_architecture", map[string]any{"documents_path": outside}, []string{"documents_path", "outside the document roots"}},
 		{"proc", "analyze_architecture", map[string]any{"documents_path": "/proc/self/environ"}, []string{"documents_path", "system path"}},
 		{"s3 outside the store", "analyze_architecture", map[string]any{"documents_path": "s3://other-bucket/docs"}, []string{"outside this server's artifact store"}},
-		{"no analysis", "generate_test_scenarios", map[string]any{"session_id": "nothing-here"}, []string{"analyze_architecture first"}},
+		{"no analysis", "generate_test_scenarios", map[string]any{"session_id": "nothing-here"}, []string{"analyze_architecture first or give workflow_apis"}},
 		{"bad nfr", "generate_test_scenarios", map[string]any{"session_id": sid, "nfrs": map[string]any{"throughput": "fast"}}, []string{"nfrs.throughput"}},
 		{"bad scenario type", "generate_test_scenarios", map[string]any{"session_id": sid, "scenario_types": []string{"soak-ish"}}, []string{"scenario_types"}},
 		{"empty workflow step", "generate_test_scenarios", map[string]any{"session_id": sid, "workflow_apis": []map[string]any{{"endpoint": ""}}}, []string{"workflow_apis[0].endpoint"}},
@@ -409,3 +409,20 @@ func TestDocumentsInsideTheLocalStore(t *testing.T) {
 
 // htmlText escapes s as html/template escapes text.
 func htmlText(s string) string { return template.HTMLEscapeString(s) }
+
+// TestScenariosWithoutAnalysis follows the original tool: workflow_apis
+// alone are enough to design scenarios and write plans.
+func TestScenariosWithoutAnalysis(t *testing.T) {
+	f := newFixture(t, Limits{})
+	var sc GenerateScenariosOut
+	f.mustCall(t, "generate_test_scenarios", map[string]any{"session_id": "no-docs", "scenario_types": []string{"load"},
+		"workflow_apis": []map[string]any{{"endpoint": "/api/products", "method": "GET", "order": 1}, {"endpoint": "GET /health", "order": 2}}}, &sc)
+	if len(sc.Scenarios) != 1 || sc.Scenarios[0].Steps != 2 || sc.Workflow != "workflow_apis" {
+		t.Fatalf("scenarios without an analysis: %+v", sc)
+	}
+	var plans GeneratePlansOut
+	f.mustCall(t, "generate_test_plans", map[string]any{"session_id": "no-docs", "output_format": "yaml", "target_url": f.target}, &plans)
+	if plans.TotalPlans != 1 || plans.Target != f.target {
+		t.Fatalf("plans without an analysis: %+v", plans)
+	}
+}

@@ -111,7 +111,10 @@ func (s *Server) documents(ctx context.Context, p string) (string, func(), error
 			return "", nop, fmt.Errorf("%s is outside this server's artifact store (%s): documents are read only from the store and the document roots", p, s.store.String())
 		}
 		prefix := strings.TrimPrefix(p, loc)
-		if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		if strings.Trim(prefix, "/") == "" {
+			return "", nop, fmt.Errorf("%s is the whole artifact store: name the folder of the documents under it", p)
+		}
+		if !strings.HasSuffix(prefix, "/") {
 			if _, err := s.store.Stat(ctx, prefix); err == nil {
 				dir, cleanup, err := s.scratch("docs")
 				if err != nil {
@@ -126,7 +129,7 @@ func (s *Server) documents(ctx context.Context, p string) (string, func(), error
 			}
 			prefix += "/"
 		}
-		if err := store.CheckKey(strings.TrimSuffix(prefix, "/")); prefix != "" && err != nil {
+		if err := store.CheckKey(strings.TrimSuffix(prefix, "/")); err != nil {
 			return "", nop, err
 		}
 		dir, cleanup, err := s.scratch("docs")
@@ -261,6 +264,9 @@ func (s *Server) generateScenarios(ctx context.Context, req *mcp.CallToolRequest
 	}
 	sort.SliceStable(workflow, func(i, j int) bool { return workflow[i].Order < workflow[j].Order })
 	m, err := s.architecture(ctx, in.SessionID)
+	if errors.Is(err, fs.ErrNotExist) && len(workflow) > 0 {
+		m, err = &arch.Model{}, nil // the original tool ran without an analysis too
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -294,7 +300,7 @@ func (s *Server) architecture(ctx context.Context, session string) (*arch.Model,
 	key := sessionKey(session, ArchitectureKey)
 	b, err := s.readObject(ctx, key, 64<<20)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("session_id %q: no architecture analysis (%s); run analyze_architecture first", session, key)
+		return nil, fmt.Errorf("session_id %q: no architecture analysis (%s); run analyze_architecture first or give workflow_apis: %w", session, key, err)
 	}
 	if err != nil {
 		return nil, err
@@ -370,6 +376,9 @@ func (s *Server) generatePlans(ctx context.Context, req *mcp.CallToolRequest, in
 		return nil, nil, fmt.Errorf("%s: %w", key, err)
 	}
 	m, err := s.architecture(ctx, in.SessionID)
+	if errors.Is(err, fs.ErrNotExist) {
+		m, err = nil, nil // the analysis only checks the steps' endpoints
+	}
 	if err != nil {
 		return nil, nil, err
 	}
