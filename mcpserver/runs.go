@@ -286,13 +286,21 @@ func (s *Server) startRun(spec *runSpec) (*run, error) {
 	s.wg.Add(1)
 	s.mu.Unlock()
 
-	s.persist(ctx, r)
+	if err := s.persist(ctx, r); err != nil {
+		s.mu.Lock()
+		delete(s.runs, key)
+		s.mu.Unlock()
+		s.wg.Done()
+		spec.cleanup()
+		cancel()
+		return nil, fmt.Errorf("the run could not start: storing its status: %w", err)
+	}
 	go func() {
 		defer s.wg.Done()
 		defer close(r.done)
 		defer r.markStarted()
 		defer spec.cleanup()
-		if s.execute(ctx, r, spec) {
+		if s.execute(ctx, r, spec) == nil {
 			// Finished runs are read back from their stored status.
 			s.mu.Lock()
 			delete(s.runs, key)
@@ -310,9 +318,9 @@ func (s *Server) startRun(spec *runSpec) (*run, error) {
 func planDir(name string) string { return strings.TrimSuffix(name, path.Ext(name)) }
 
 // execute runs the plans one after another, so that they do not disturb
-// each other's numbers, and stores their outputs. It reports whether the
-// final status was stored.
-func (s *Server) execute(ctx context.Context, r *run, spec *runSpec) bool {
+// each other's numbers, and stores their outputs. It returns the error of
+// storing the final status.
+func (s *Server) execute(ctx context.Context, r *run, spec *runSpec) error {
 	defer r.cancel()
 	stopPersist := make(chan struct{})
 	go func() { // status.json every few seconds while running
@@ -321,7 +329,7 @@ func (s *Server) execute(ctx context.Context, r *run, spec *runSpec) bool {
 		for {
 			select {
 			case <-t.C:
-				s.persist(context.Background(), r)
+				_ = s.persist(context.Background(), r) // logged; the next one may work
 			case <-stopPersist:
 				return
 			}
@@ -376,9 +384,9 @@ func (s *Server) execute(ctx context.Context, r *run, spec *runSpec) bool {
 			st.Message = "completed; analyze it with analyze_test_results"
 		}
 	})
-	stored := s.persist(context.Background(), r)
+	err := s.persist(context.Background(), r)
 	s.log.Info("run ended", "session", spec.session, "run", spec.id, "state", r.snapshot().State)
-	return stored
+	return err
 }
 
 // runPlan runs one plan into its output folder and stores the outputs.
@@ -447,8 +455,8 @@ func (s *Server) runPlan(ctx context.Context, r *run, spec *runSpec, i int, pp p
 	return nil
 }
 
-// persist stores the run's status.json and reports whether it could.
-func (s *Server) persist(ctx context.Context, r *run) bool {
+// persist stores the run's status.json.
+func (s *Server) persist(ctx context.Context, r *run) error {
 	st := r.snapshot()
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err == nil {
@@ -457,7 +465,7 @@ func (s *Server) persist(ctx context.Context, r *run) bool {
 	if err != nil {
 		s.log.Warn("storing run status", "session", st.SessionID, "run", st.RunID, "error", err.Error())
 	}
-	return err == nil
+	return err
 }
 
 // lookupRun finds a run: in memory if this process runs it, else its

@@ -47,7 +47,18 @@ func newFixture(t *testing.T, limits Limits) *fixture {
 		t.Fatal(err)
 	}
 	examples, _ := filepath.Abs("../examples")
-	f.srv, err = New(Config{Store: f.store, DocsRoots: []string{examples}, Limits: limits, WorkDir: t.TempDir()})
+	// A second root holds a symlink leading out of the roots.
+	docs, outside := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "secret.md"), []byte("# secret"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "secret.md"), filepath.Join(docs, "leak.md")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(docs, "leakdir")); err != nil {
+		t.Fatal(err)
+	}
+	f.srv, err = New(Config{Store: f.store, DocsRoots: []string{examples, docs}, Limits: limits, WorkDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,6 +286,8 @@ func TestToolErrors(t *testing.T) {
 		{"missing documents_path", "analyze_architecture", map[string]any{}, []string{"documents_path"}},
 		{"traversal", "analyze_architecture", map[string]any{"documents_path": "../go.mod"}, []string{"documents_path", `".."`}},
 		{"outside the roots", "analyze_architecture", map[string]any{"documents_path": outside}, []string{"documents_path", "outside the document roots"}},
+		{"symlink out of the roots", "analyze_architecture", map[string]any{"documents_path": "leak.md"}, []string{"documents_path", "symlink leads out"}},
+		{"folder symlink out of the roots", "analyze_architecture", map[string]any{"documents_path": "leakdir"}, []string{"documents_path", "symlink leads out"}},
 		{"proc", "analyze_architecture", map[string]any{"documents_path": "/proc/self/environ"}, []string{"documents_path", "system path"}},
 		{"s3 outside the store", "analyze_architecture", map[string]any{"documents_path": "s3://other-bucket/docs"}, []string{"outside this server's artifact store"}},
 		{"no analysis", "generate_test_scenarios", map[string]any{"session_id": "nothing-here"}, []string{"analyze_architecture first or give workflow_apis"}},
@@ -424,5 +437,25 @@ func TestScenariosWithoutAnalysis(t *testing.T) {
 	f.mustCall(t, "generate_test_plans", map[string]any{"session_id": "no-docs", "output_format": "yaml", "target_url": f.target}, &plans)
 	if plans.TotalPlans != 1 || plans.Target != f.target {
 		t.Fatalf("plans without an analysis: %+v", plans)
+	}
+}
+
+// TestRunThatCannotStart checks that a run whose status cannot be stored
+// is reported as not started, and leaves no run behind.
+func TestRunThatCannotStart(t *testing.T) {
+	f := newFixture(t, Limits{MaxRuns: 1})
+	sid := f.prepareSession(t, "2s", "load")
+	f.mustCall(t, "generate_test_plans", map[string]any{"session_id": sid, "output_format": "yaml"}, nil)
+	// A file where the runs folder belongs.
+	if err := f.store.Put(context.Background(), sessionKey(sid, "runs"), []byte("in the way")); err != nil {
+		t.Fatal(err)
+	}
+	f.mustFail(t, "execute_performance_test", map[string]any{"session_id": sid, "execution_environment": map[string]any{"target_url": f.target}},
+		"could not start")
+	f.srv.mu.Lock()
+	n := len(f.srv.runs)
+	f.srv.mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d runs registered after a failed start", n)
 	}
 }
