@@ -66,7 +66,24 @@ type Options struct {
 	// plain net.Dialer: a guard that refuses addresses, for instance. Its
 	// error fails the request (a connect error in the results).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Segment runs one worker's share of the plan (the zero value: all of
+	// it, as no worker); see Segment. Every worker of a run must get the
+	// same Seed. A worker (Count ≥ 1) also writes state.json, which
+	// MergeStates adds up.
+	Segment Segment
+	// StartAt, when set, is the wall time the run's clock starts: the
+	// engine prepares (VUs, connections), then waits for it, so that
+	// workers on several machines start together. A run ready later than
+	// StartAt + MaxLate does not start (ErrLate): its load would not line
+	// up with the other workers'.
+	StartAt time.Time
+	// MaxLate is how late a start may be (default 1 s).
+	MaxLate time.Duration
 }
+
+// ErrLate is returned (wrapped) when a run could not start by
+// Options.StartAt; nothing was sent.
+var ErrLate = errors.New("start time missed")
 
 // ErrThresholds is returned (wrapped) when thresholds failed.
 var ErrThresholds = errors.New("thresholds failed")
@@ -132,6 +149,18 @@ func Run(ctx context.Context, plan *planspec.Plan, opts Options) (*Summary, erro
 	if err != nil {
 		return nil, err
 	}
+	if opts.Segment.split() {
+		if err := CheckSegments(plan, opts.Segment.Count); err != nil {
+			return nil, err
+		}
+		for _, f := range comp.feeders {
+			if f.data.Share != "vu" {
+				part := *f.data
+				part.Rows = opts.Segment.partition(f.data.Rows)
+				f.data = &part
+			}
+		}
+	}
 	e := &engine{plan: plan, opts: opts, comp: comp, seed: opts.Seed}
 	e.cookies = plan.HTTP.Cookies == nil || *plan.HTTP.Cookies
 	if e.seed == 0 {
@@ -157,6 +186,18 @@ func Run(ctx context.Context, plan *planspec.Plan, opts Options) (*Summary, erro
 	runs := e.newScenarioRuns()
 	for _, sr := range runs {
 		sr.preallocate(ctx)
+	}
+	if !opts.StartAt.IsZero() {
+		if err := waitUntil(ctx, opts.StartAt, opts.MaxLate); err != nil {
+			_ = os.Remove(jtlF.Name()) // nothing was recorded
+			_ = os.Remove(hlogF.Name())
+			for _, sr := range runs {
+				for _, v := range sr.ready {
+					v.close()
+				}
+			}
+			return nil, err
+		}
 	}
 	e.base = time.Now()
 	rec, err := newRecorder(e, runs, jtlF, hlogF)
@@ -189,6 +230,13 @@ func Run(ctx context.Context, plan *planspec.Plan, opts Options) (*Summary, erro
 
 	sum := rec.summary(end)
 	werr := writeSummary(filepath.Join(opts.Out, SummaryFile), sum)
+	if opts.Segment.Count > 0 { // a worker: leave the state for the merge
+		st, err := rec.state(end)
+		if err == nil {
+			err = writeState(filepath.Join(opts.Out, StateFile), st)
+		}
+		werr = errors.Join(werr, err)
+	}
 	if err := errors.Join(rec.err, werr, syncFiles(jtlF, hlogF)); err != nil {
 		return sum, err
 	}
@@ -196,6 +244,30 @@ func Run(ctx context.Context, plan *planspec.Plan, opts Options) (*Summary, erro
 		return sum, ErrThresholds
 	}
 	return sum, nil
+}
+
+// waitUntil sleeps until t; it fails when t passed more than maxLate ago
+// (default 1 s) or ctx ends first.
+func waitUntil(ctx context.Context, t time.Time, maxLate time.Duration) error {
+	if maxLate <= 0 {
+		maxLate = time.Second
+	}
+	d := time.Until(t)
+	if d < -maxLate {
+		return fmt.Errorf("%w: ready %s after the start time %s (at most %s late allowed); not starting a late run that would not line up with the others",
+			ErrLate, (-d).Round(time.Millisecond), t.UTC().Format(time.RFC3339Nano), maxLate)
+	}
+	if d <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func syncFiles(fs ...*os.File) error {

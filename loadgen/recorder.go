@@ -60,6 +60,11 @@ func newRecorder(e *engine, runs []*scenarioRun, jtlF, hlogF *os.File) (*recorde
 	for range e.comp.labels {
 		r.steps = append(r.steps, newStepStats())
 	}
+	if e.opts.Segment.split() {
+		for _, k := range r.sinks {
+			k.scale = float64(e.opts.Segment.Count)
+		}
+	}
 	for _, sr := range runs {
 		r.planned = max(r.planned, sr.plannedEnd())
 	}

@@ -59,7 +59,9 @@ func (sr *scenarioRun) length() time.Duration { return sr.cfg.Length() }
 
 func (sr *scenarioRun) newVU() *vu {
 	n := sr.vus.Add(1)
-	v := newVU(sr, int32(n))
+	// the VU's number in the whole plan, also when this process runs one
+	// segment of it
+	v := newVU(sr, int32(sr.e.opts.Segment.global(int(n-1))+1))
 	sr.mu.Lock()
 	sr.all = append(sr.all, v)
 	sr.mu.Unlock()
@@ -103,7 +105,7 @@ func (sr *scenarioRun) preallocate(ctx context.Context) {
 	if !sr.arrival {
 		return
 	}
-	n := *sr.cfg.PreAllocatedVUs
+	n := sr.e.opts.Segment.share(*sr.cfg.PreAllocatedVUs)
 	sr.ready = make([]*vu, n)
 	for i := range sr.ready {
 		sr.ready[i] = sr.newVU()
@@ -183,16 +185,17 @@ func (sr *scenarioRun) run(stop context.Context) {
 	}()
 
 	var wg sync.WaitGroup
+	seg := sr.e.opts.Segment
 	switch sr.cfg.Executor {
 	case planspec.ConstantVUs:
-		sr.loopVUs(&wg, gentle, hard, *sr.cfg.VUs, func(*vu) bool { return true })
+		sr.loopVUs(&wg, gentle, hard, seg.share(*sr.cfg.VUs), func(*vu) bool { return true })
 	case planspec.PerVUIterations:
 		per := int64(*sr.cfg.Iterations)
-		sr.loopVUs(&wg, gentle, hard, *sr.cfg.VUs, func(v *vu) bool { return v.iter.Load() < per })
+		sr.loopVUs(&wg, gentle, hard, seg.share(*sr.cfg.VUs), func(v *vu) bool { return v.iter.Load() < per })
 	case planspec.SharedIterations:
 		var left atomic.Int64
-		left.Store(int64(*sr.cfg.Iterations))
-		sr.loopVUs(&wg, gentle, hard, *sr.cfg.VUs, func(*vu) bool { return left.Add(-1) >= 0 })
+		left.Store(int64(seg.sharedIterations(*sr.cfg.Iterations, *sr.cfg.VUs)))
+		sr.loopVUs(&wg, gentle, hard, seg.share(*sr.cfg.VUs), func(*vu) bool { return left.Add(-1) >= 0 })
 	case planspec.RampingVUs:
 		sr.rampingVUs(&wg, gentle, hard)
 	case planspec.ConstantArrivalRate, planspec.RampingArrivalRate:
@@ -229,8 +232,17 @@ func (sr *scenarioRun) loopVUs(wg *sync.WaitGroup, gentle, hard context.Context,
 // above i; a VU above the target finishes its iteration (interrupted after
 // graceful_ramp_down) and waits to be needed again.
 func (sr *scenarioRun) rampingVUs(wg *sync.WaitGroup, gentle, hard context.Context) {
-	start := *sr.cfg.StartVUs
-	changes := vuChanges(start, vuSegments(sr.cfg))
+	seg := sr.e.opts.Segment
+	start := seg.share(*sr.cfg.StartVUs)
+	// This segment's VUs start and stop when the whole plan's would.
+	var changes []vuChange
+	cur := start
+	for _, ch := range vuChanges(*sr.cfg.StartVUs, vuSegments(sr.cfg)) {
+		if n := seg.share(ch.VUs); n != cur {
+			changes = append(changes, vuChange{At: ch.At, VUs: n})
+			cur = n
+		}
+	}
 	var target atomic.Int64
 	target.Store(int64(start))
 	type rvu struct {
@@ -331,7 +343,10 @@ func (sr *scenarioRun) rampingVUs(wg *sync.WaitGroup, gentle, hard context.Conte
 // schedule short.
 func (sr *scenarioRun) arrivalRate(wg *sync.WaitGroup, stop, gentle, hard context.Context) {
 	sc := sr.cfg
-	maxVUs := int64(*sc.MaxVUs)
+	seg := sr.e.opts.Segment
+	// max_vus is a ceiling, split like the VUs; a segment with arrivals to
+	// run keeps at least one VU.
+	maxVUs := int64(max(seg.share(*sc.MaxVUs), 1))
 	idle := make(chan *avu, maxVUs)
 	// scheduled is closed once the scheduler hands out no more arrivals;
 	// VUs exit on it (not on the scenario's end, when late arrivals may
@@ -376,10 +391,13 @@ func (sr *scenarioRun) arrivalRate(wg *sync.WaitGroup, stop, gentle, hard contex
 	t0 := sr.e.clock()
 	sleep := newSleeper(stop, sr.e)
 	defer sleep.close()
-	for {
+	for j := int64(0); ; j++ {
 		off, ok := arr.Next()
 		if !ok {
 			break
+		}
+		if !seg.owns(j) {
+			continue // another segment's arrival
 		}
 		due := t0 + int64(off)
 		if !sleep.sleepUntil(due) {

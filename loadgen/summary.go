@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/loadgen/loadgen/planspec"
 )
 
 // Summary is the content of summary.json.
@@ -115,64 +117,94 @@ func (st *stepStats) stats() Stats {
 
 // summary builds the run summary and evaluates the thresholds.
 func (r *recorder) summary(end time.Time) *Summary {
+	r.counters()
+	return buildSummary(r.e.plan, r.e.comp, r.runInfo(end), r.tally())
+}
+
+// runInfo is the run's metadata at its end.
+func (r *recorder) runInfo(end time.Time) RunInfo {
 	e := r.e
 	host, _ := os.Hostname()
-	s := &Summary{
-		Name: e.plan.Name,
-		Run: RunInfo{
-			Start:      e.base.UTC(),
-			End:        end.UTC(),
-			DurationS:  round3(end.Sub(e.base).Seconds()),
-			PlanFile:   e.plan.File,
-			PlanSHA256: e.plan.SHA256,
-			Version:    Version,
-			Host:       host,
-			GoVersion:  runtime.Version(),
-			Target:     e.target(),
-		},
-		Total: r.total.stats(),
-		Outputs: Outputs{
-			JTL: JTLFile, HLog: HLogFile, Summary: SummaryFile,
-			JTLRows: r.jtl.Rows(), JTLSkipped: r.jtl.Dropped(),
-		},
-		ThresholdsOK: true,
+	info := RunInfo{
+		Start:      e.base.UTC(),
+		End:        end.UTC(),
+		DurationS:  round3(end.Sub(e.base).Seconds()),
+		PlanFile:   e.plan.File,
+		PlanSHA256: e.plan.SHA256,
+		Version:    Version,
+		Host:       host,
+		GoVersion:  runtime.Version(),
+		Target:     e.target(),
 	}
 	if first := e.firstReq.Load(); first > 0 && !e.opts.ProcessStart.IsZero() {
-		s.Run.StartupMs = round3(float64(e.base.Add(time.Duration(first)).Sub(e.opts.ProcessStart)) / 1e6)
+		info.StartupMs = round3(float64(e.base.Add(time.Duration(first)).Sub(e.opts.ProcessStart)) / 1e6)
 	}
 	if why, ok := e.stopWhy.Load().(string); ok {
-		s.Run.StopReason = why
-		s.Run.Interrupted = why == "interrupted"
+		info.StopReason = why
+		info.Interrupted = why == "interrupted"
 	}
-	for i, st := range r.steps {
-		x := st.stats()
-		l := e.comp.labels[i]
-		x.Label, x.Scenario, x.Group, x.Transaction = l.Label, l.Scenario, l.Group, e.comp.isGroup[i]
-		s.Steps = append(s.Steps, x)
-	}
+	return info
+}
+
+// tally is every statistic a summary is computed from: one process's, or
+// the exact merge of several workers' (see MergeStates).
+type tally struct {
+	steps               []*stepStats
+	total               *stepStats
+	sinks               []*sink
+	scenarios           []ScenarioStats
+	aborted             []string
+	jtlRows, jtlSkipped int64
+}
+
+func (r *recorder) tally() *tally {
+	t := &tally{steps: r.steps, total: r.total, sinks: r.sinks, aborted: r.aborted,
+		jtlRows: r.jtl.Rows(), jtlSkipped: r.jtl.Dropped()}
 	for _, sr := range r.runs {
-		ss := ScenarioStats{
+		t.scenarios = append(t.scenarios, ScenarioStats{
 			Name:              sr.cfg.Name,
 			Executor:          sr.cfg.Executor,
 			Iterations:        sr.iterations.Load(),
 			DroppedIterations: sr.dropped.Load(),
 			VUsMax:            sr.vus.Load(),
-		}
+		})
+	}
+	return t
+}
+
+// buildSummary computes the summary and evaluates the thresholds.
+func buildSummary(p *planspec.Plan, comp *compiled, info RunInfo, t *tally) *Summary {
+	s := &Summary{
+		Name:  p.Name,
+		Run:   info,
+		Total: t.total.stats(),
+		Outputs: Outputs{
+			JTL: JTLFile, HLog: HLogFile, Summary: SummaryFile,
+			JTLRows: t.jtlRows, JTLSkipped: t.jtlSkipped,
+		},
+		ThresholdsOK: true,
+	}
+	for i, st := range t.steps {
+		x := st.stats()
+		l := comp.labels[i]
+		x.Label, x.Scenario, x.Group, x.Transaction = l.Label, l.Scenario, l.Group, comp.isGroup[i]
+		s.Steps = append(s.Steps, x)
+	}
+	for _, ss := range t.scenarios {
 		s.Iterations += ss.Iterations
 		s.DroppedIterations += ss.DroppedIterations
 		s.VUsMax += ss.VUsMax
 		s.Scenarios = append(s.Scenarios, ss)
 	}
-	r.counters()
-	secs := end.Sub(e.base).Seconds()
-	if r.total.count > 0 {
-		if span := float64(r.total.last-r.total.first) / 1e9; span > 0 {
+	secs := info.End.Sub(info.Start).Seconds()
+	if t.total.count > 0 {
+		if span := float64(t.total.last-t.total.first) / 1e9; span > 0 {
 			secs = span
 		}
 	}
-	for _, k := range r.sinks {
+	for _, k := range t.sinks {
 		for _, res := range k.evaluate(secs) {
-			for _, a := range r.aborted {
+			for _, a := range t.aborted {
 				if a == k.key+": "+res.Threshold {
 					res.Aborted = true
 				}

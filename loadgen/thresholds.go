@@ -30,6 +30,9 @@ type sink struct {
 	gaugeValue float64
 	gaugeMin   float64
 	gaugeMax   float64
+	// scale multiplies counter and gauge values (0: 1): a worker running
+	// 1/N of the plan estimates the whole run's by N for abort_on_fail.
+	scale float64
 }
 
 // newSinks builds one sink per threshold key of the plan.
@@ -148,6 +151,14 @@ func (s *sink) gauge(v float64) {
 // value computes an aggregation; ok is false when the metric has no data
 // (a threshold on it is not evaluated, as in k6).
 func (s *sink) value(a planspec.Aggregation, seconds float64) (float64, bool) {
+	v, ok := s.rawValue(a, seconds)
+	if s.scale > 0 && (s.kind == planspec.Counter || s.kind == planspec.Gauge) {
+		v *= s.scale
+	}
+	return v, ok
+}
+
+func (s *sink) rawValue(a planspec.Aggregation, seconds float64) (float64, bool) {
 	switch s.kind {
 	case planspec.Trend:
 		h := s.hist
