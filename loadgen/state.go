@@ -40,6 +40,8 @@ type State struct {
 	Aborted    []string        `json:"aborted,omitempty"`
 	JTLRows    int64           `json:"jtl_rows"`
 	JTLSkipped int64           `json:"jtl_skipped"`
+	// CPUSeconds is the worker process's CPU time (user + system).
+	CPUSeconds float64 `json:"cpu_s"`
 }
 
 // StepState is one label's statistics; histograms are HdrHistogram V2
@@ -79,7 +81,7 @@ func (r *recorder) state(end time.Time) (*State, error) {
 	t := r.tally()
 	st := &State{Schema: StateSchema, Segment: r.e.opts.Segment.String(), PlanSHA256: r.e.plan.SHA256,
 		Start: info.Start, End: info.End, StopReason: info.StopReason, StartupMs: info.StartupMs, Host: info.Host,
-		Scenarios: t.scenarios, Aborted: t.aborted, JTLRows: t.jtlRows, JTLSkipped: t.jtlSkipped}
+		Scenarios: t.scenarios, Aborted: t.aborted, JTLRows: t.jtlRows, JTLSkipped: t.jtlSkipped, CPUSeconds: round3(processCPU())}
 	var err error
 	for _, s := range t.steps {
 		x, e := s.export()

@@ -76,6 +76,6 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newRunCmd(), newValidateCmd(), newSchemaCmd(), newQuickstartCmd(), newDemoCmd(), newVersionCmd(),
-		newAnalyzeCmd(), newReportCmd(), newCompareCmd(), newMergeCmd(), newExportCmd(), newImportCmd(), newGenerateCmd(), newAICmd(), newMCPCmd())
+		newAnalyzeCmd(), newReportCmd(), newCompareCmd(), newMergeCmd(), newExportCmd(), newImportCmd(), newGenerateCmd(), newAICmd(), newMCPCmd(), newWorkerCmd())
 	return root
 }

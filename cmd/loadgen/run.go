@@ -31,6 +31,7 @@ type runFlags struct {
 	seed      uint64
 	cpuProf   string
 	noReport  bool
+	workers   int
 }
 
 func newRunCmd() *cobra.Command {
@@ -52,6 +53,7 @@ func newRunCmd() *cobra.Command {
 	fl.Uint64Var(&f.seed, "seed", 0, "seed for think times, poisson arrivals and JTL sampling (0: random)")
 	fl.StringVar(&f.cpuProf, "cpuprofile", "", "write a Go CPU profile of the run to this file")
 	fl.BoolVar(&f.noReport, "no-report", false, "skip results_analysis.json and report.html after the run")
+	fl.IntVar(&f.workers, "workers", 1, "split the load over this many worker processes on this machine (outputs merged exactly; each worker's own under OUT/workers/<i>/)")
 	return cmd
 }
 
@@ -158,7 +160,16 @@ func runPlan(ctx context.Context, p *planspec.Plan, f runFlags, jopts record.JTL
 			opts.TTY = true
 		}
 	}
-	sum, err := loadgen.Run(ctx, p, opts)
+	var sum *loadgen.Summary
+	var err error
+	switch {
+	case f.workers < 1:
+		return exitWith(exitUsage, fmt.Errorf("--workers %d: want at least 1", f.workers))
+	case f.workers > 1:
+		sum, err = runDistributed(ctx, p, f, jopts, stdout, stderr)
+	default:
+		sum, err = loadgen.Run(ctx, p, opts)
+	}
 	if sum != nil && !f.quiet {
 		fmt.Fprintln(stdout, sum.Text())
 	}
