@@ -32,6 +32,7 @@ type runFlags struct {
 	cpuProf   string
 	noReport  bool
 	workers   int
+	backend   backendFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -53,7 +54,8 @@ func newRunCmd() *cobra.Command {
 	fl.Uint64Var(&f.seed, "seed", 0, "seed for think times, poisson arrivals and JTL sampling (0: random)")
 	fl.StringVar(&f.cpuProf, "cpuprofile", "", "write a Go CPU profile of the run to this file")
 	fl.BoolVar(&f.noReport, "no-report", false, "skip results_analysis.json and report.html after the run")
-	fl.IntVar(&f.workers, "workers", 1, "split the load over this many worker processes on this machine (outputs merged exactly; each worker's own under OUT/workers/<i>/)")
+	fl.IntVar(&f.workers, "workers", 1, "split the load over this many workers (outputs merged exactly; each worker's own under OUT/workers/<i>/)")
+	f.backend.register(fl, &f.workers)
 	return cmd
 }
 
@@ -165,7 +167,7 @@ func runPlan(ctx context.Context, p *planspec.Plan, f runFlags, jopts record.JTL
 	switch {
 	case f.workers < 1:
 		return exitWith(exitUsage, fmt.Errorf("--workers %d: want at least 1", f.workers))
-	case f.workers > 1:
+	case f.workers > 1 || f.backend.name != "local":
 		sum, err = runDistributed(ctx, p, f, jopts, stdout, stderr)
 	default:
 		sum, err = loadgen.Run(ctx, p, opts)

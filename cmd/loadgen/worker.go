@@ -94,7 +94,11 @@ func runDistributed(ctx context.Context, p *planspec.Plan, f runFlags, jopts rec
 				l.Elapsed.Truncate(time.Second), l.Planned, l.RPS, l.P95Ms, l.ErrorPct, l.VUs, l.Dropped, l.Requests, running, len(st.Workers))
 		}
 	}
-	res, err := dist.Run(ctx, p, dist.Options{Workers: f.workers, Backend: &dist.LocalBackend{Log: stderr},
+	backend, err := f.backend.open(ctx, stderr)
+	if err != nil {
+		return nil, exitWith(exitUsage, err)
+	}
+	res, err := dist.Run(ctx, p, dist.Options{Workers: f.workers, Backend: backend,
 		Out: f.out, Target: f.target, Seed: f.seed, JTL: jopts, OnUpdate: progress})
 	if res != nil {
 		for _, h := range res.Workers {

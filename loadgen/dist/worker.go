@@ -31,17 +31,47 @@ type WorkerOptions struct {
 	OpenStore func(ctx context.Context, location string) (store.Store, error)
 }
 
+// ExitFile records a worker's exit code beside its outputs, for backends
+// that cannot tell it (a task whose exit code ECS lost).
+const ExitFile = "exit.json"
+
+// ExitRecord is the content of exit.json.
+type ExitRecord struct {
+	Code  int    `json:"code"`
+	Error string `json:"error,omitempty"`
+}
+
 // RunWorker runs one segment: it fetches the plan, waits for the start
-// time, runs, and stores results.jtl, latency.hlog, summary.json and
-// state.json in spec.Out. It returns the worker's exit code and what went
-// wrong, if anything.
+// time, runs, and stores results.jtl, latency.hlog, summary.json,
+// state.json and exit.json in spec.Out. It returns the worker's exit code
+// and what went wrong, if anything.
 func RunWorker(ctx context.Context, spec WorkerSpec, opts WorkerOptions) (int, error) {
+	if opts.OpenStore == nil {
+		opts.OpenStore = store.Open
+	}
+	code, err := runWorker(ctx, spec, opts)
+	rec := ExitRecord{Code: code}
+	if err != nil {
+		rec.Error = err.Error()
+	}
+	b, _ := json.Marshal(rec)
+	if isS3(spec.Out) {
+		bucket, key := splitS3(spec.Out)
+		uctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if st, oerr := opts.OpenStore(uctx, "s3://"+bucket); oerr == nil {
+			_ = st.Put(uctx, strings.TrimSuffix(key, "/")+"/"+ExitFile, b)
+		}
+	} else if os.MkdirAll(spec.Out, 0o755) == nil {
+		_ = os.WriteFile(filepath.Join(spec.Out, ExitFile), b, 0o644)
+	}
+	return code, err
+}
+
+func runWorker(ctx context.Context, spec WorkerSpec, opts WorkerOptions) (int, error) {
 	logw := opts.Log
 	if logw == nil {
 		logw = io.Discard
-	}
-	if opts.OpenStore == nil {
-		opts.OpenStore = store.Open
 	}
 	work, err := os.MkdirTemp("", "loadgen-worker-")
 	if err != nil {
