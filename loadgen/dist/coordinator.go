@@ -52,6 +52,9 @@ type Options struct {
 	// MaxLate is how late a worker may be ready (0: 1 s); a later one
 	// sends nothing and the run stops.
 	MaxLate time.Duration
+	// AllowTargets, when set, keeps every worker's connections on this
+	// allowlist (WorkerSpec.AllowTargets).
+	AllowTargets []string
 	// OnUpdate is told the workers' state once a second and at every change.
 	OnUpdate func(Status)
 }
@@ -146,7 +149,7 @@ func Run(ctx context.Context, p *planspec.Plan, opts Options) (*Result, error) {
 	specs := make([]WorkerSpec, n)
 	for i := range specs {
 		specs[i] = WorkerSpec{Segment: loadgen.Segment{Index: i, Count: n}, Plan: planLoc, Out: outs[i],
-			StartAt: startAt, Seed: seed, Target: opts.Target, RunID: runID, JTL: opts.JTL, MaxLate: opts.MaxLate}
+			StartAt: startAt, Seed: seed, Target: opts.Target, RunID: runID, JTL: opts.JTL, MaxLate: opts.MaxLate, AllowTargets: opts.AllowTargets}
 	}
 	c := &coordinator{opts: opts, specs: specs, st: Status{StartAt: startAt, Workers: make([]WorkerStatus, n)}}
 	for i := range c.st.Workers {

@@ -389,6 +389,7 @@ func TestSpecEnvRoundTrip(t *testing.T) {
 	in := WorkerSpec{Segment: loadgen.Segment{Index: 3, Count: 8}, Plan: "s3://b/runs/r1/plan/load.yaml", Out: "s3://b/runs/r1/workers/3/",
 		StartAt: time.Date(2026, 11, 26, 10, 0, 0, 123456789, time.UTC), Seed: 42, Target: "http://10.0.0.5:8080", RunID: "r1"}
 	in.JTL.ErrorsOnly, in.JTL.Sample, in.JTL.Seed, in.MaxLate = true, 0.25, 42, 3*time.Second
+	in.AllowTargets = []string{"10.0.0.0/16", "api.test:8443"}
 	env := in.Env()
 	out, err := SpecFromEnv(func(k string) string { return env[k] })
 	if err != nil {
@@ -406,5 +407,48 @@ func TestSpecEnvRoundTrip(t *testing.T) {
 		if _, err := SpecFromEnv(func(k string) string { return bad[k] }); err == nil {
 			t.Errorf("SpecFromEnv(%v) accepted", bad)
 		}
+	}
+}
+
+// TestWorkerAllowlist checks that a worker given an allowlist refuses a
+// connection elsewhere before anything is sent.
+func TestWorkerAllowlist(t *testing.T) {
+	target := startDemo(t)
+	p := writePlan(t, `version: 1
+name: allow
+target: `+target+`
+scenarios:
+  - name: s
+    executor: per-vu-iterations
+    vus: 1
+    iterations: 2
+    steps:
+      - {name: local, request: {url: /health}}
+      - {name: elsewhere, request: {url: "http://192.0.2.1:9/x", timeout: 30s}}
+`)
+	out := t.TempDir()
+	start := time.Now()
+	code, err := RunWorker(context.Background(), WorkerSpec{Segment: loadgen.Segment{Index: 0, Count: 1}, Plan: p.File, Out: out,
+		Seed: 1, AllowTargets: []string{"198.51.100.0/24"}}, WorkerOptions{})
+	if code != ExitOK || err != nil {
+		t.Fatalf("worker: %d %v", code, err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("refused connections took %s (they must fail before any packet)", took)
+	}
+	sum, err := loadgen.ReadState(filepath.Join(out, loadgen.StateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Steps[0].Count != 2 || sum.Steps[0].Errors != 0 || sum.Steps[1].Count != 2 || sum.Steps[1].Errors != 2 {
+		t.Errorf("local %d/%d errors, elsewhere %d/%d errors; want 0/2 and 2/2",
+			sum.Steps[0].Errors, sum.Steps[0].Count, sum.Steps[1].Errors, sum.Steps[1].Count)
+	}
+	b, _ := os.ReadFile(filepath.Join(out, loadgen.JTLFile))
+	if !strings.Contains(strings.ToLower(string(b)), "not allowed") {
+		t.Errorf("the JTL does not say why the connection was refused:\n%s", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, ExitFile)); !strings.Contains(string(b), `"code":0`) {
+		t.Errorf("exit.json: %s", b)
 	}
 }

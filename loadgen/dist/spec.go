@@ -10,6 +10,7 @@ package dist
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/loadgen/loadgen/loadgen"
@@ -39,6 +40,9 @@ const (
 	EnvJTL     = "LOADGEN_WORKER_JTL" // "errors" keeps only failed rows
 	EnvSample  = "LOADGEN_WORKER_JTL_SAMPLE"
 	EnvMaxLate = "LOADGEN_WORKER_MAX_LATE"
+	// EnvAllow, when set, keeps the worker's connections on an allowlist
+	// (comma-separated HOST, HOST:PORT or CIDR; loopback always allowed).
+	EnvAllow = "LOADGEN_WORKER_ALLOW_TARGETS"
 )
 
 // WorkerSpec is one worker's assignment.
@@ -63,6 +67,9 @@ type WorkerSpec struct {
 	JTL record.JTLOptions
 	// MaxLate is how late a worker may be ready (0: 1 s).
 	MaxLate time.Duration
+	// AllowTargets, when not empty, is the only place load may go (see
+	// guard.ParseTargets), checked on every connection.
+	AllowTargets []string
 }
 
 // Env encodes the spec as environment variables.
@@ -85,6 +92,9 @@ func (w WorkerSpec) Env() map[string]string {
 	}
 	if w.MaxLate > 0 {
 		env[EnvMaxLate] = w.MaxLate.String()
+	}
+	if len(w.AllowTargets) > 0 {
+		env[EnvAllow] = strings.Join(w.AllowTargets, ",")
 	}
 	if w.JTL.Sample > 0 && w.JTL.Sample < 1 {
 		env[EnvSample] = strconv.FormatFloat(w.JTL.Sample, 'g', -1, 64)
@@ -126,6 +136,11 @@ func SpecFromEnv(getenv func(string) string) (WorkerSpec, error) {
 		}
 	}
 	w.JTL.Seed = w.Seed
+	for _, a := range strings.Split(getenv(EnvAllow), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			w.AllowTargets = append(w.AllowTargets, a)
+		}
+	}
 	if v := getenv(EnvMaxLate); v != "" {
 		if w.MaxLate, err = time.ParseDuration(v); err != nil || w.MaxLate <= 0 {
 			return w, fmt.Errorf("%s=%q: want a duration such as 2s", EnvMaxLate, v)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/loadgen"
+	"github.com/loadgen/loadgen/mcpserver/guard"
 	"github.com/loadgen/loadgen/mcpserver/store"
 	"github.com/loadgen/loadgen/planspec"
 )
@@ -87,6 +88,14 @@ func runWorker(ctx context.Context, spec WorkerSpec, opts WorkerOptions) (int, e
 	if err != nil {
 		return ExitUsage, fmt.Errorf("plan %s: %w", spec.Plan, err)
 	}
+	dial := opts.Dial
+	if len(spec.AllowTargets) > 0 {
+		allow, err := guard.ParseTargets(spec.AllowTargets)
+		if err != nil {
+			return ExitUsage, err
+		}
+		dial = allow.Dial
+	}
 	out, upload := spec.Out, store.Store(nil)
 	prefix := ""
 	if isS3(spec.Out) {
@@ -137,7 +146,7 @@ func runWorker(ctx context.Context, spec WorkerSpec, opts WorkerOptions) (int, e
 	}()
 	sum, runErr := loadgen.Run(ctx, p, loadgen.Options{
 		Out: out, Target: spec.Target, Seed: spec.Seed, Segment: spec.Segment, StartAt: spec.StartAt, MaxLate: spec.MaxLate, JTL: spec.JTL,
-		Dial: opts.Dial,
+		Dial: dial,
 		OnTick: func(l loadgen.Live) {
 			report(Live{Segment: spec.Segment.String(), State: "running", Live: l})
 		},
