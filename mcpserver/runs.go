@@ -18,6 +18,7 @@ import (
 
 	"github.com/loadgen/loadgen/agents/plangen"
 	"github.com/loadgen/loadgen/loadgen"
+	"github.com/loadgen/loadgen/loadgen/dist"
 	"github.com/loadgen/loadgen/mcpserver/store"
 	"github.com/loadgen/loadgen/planspec"
 )
@@ -143,6 +144,7 @@ type runSpec struct {
 	session, id string
 	target      string
 	plans       []preparedPlan
+	workers     int    // worker processes per plan (1: in this process)
 	dir         string // local plan files
 	cleanup     func()
 }
@@ -275,8 +277,11 @@ func (s *Server) startRun(spec *runSpec) (*run, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &run{cancel: cancel, done: make(chan struct{}), started: make(chan struct{})}
 	r.st = RunStatus{Schema: RunStatusSchema, SessionID: spec.session, RunID: spec.id, State: StateQueued, Backend: "local",
-		Target: spec.target, Created: now, Updated: now, Workers: []WorkerRun{{Index: 0, State: StateQueued}},
+		Target: spec.target, Created: now, Updated: now, Workers: make([]WorkerRun, max(spec.workers, 1)),
 		Results: s.ref(ctx, runKey(spec.session, spec.id, ""))}
+	for i := range r.st.Workers {
+		r.st.Workers[i] = WorkerRun{Index: i, State: StateQueued}
+	}
 	for _, pp := range spec.plans {
 		r.st.Plans = append(r.st.Plans, PlanRun{Name: pp.name, State: StateQueued, Planned: pp.planned.Seconds(),
 			Outputs: runKey(spec.session, spec.id, planDir(pp.name)+"/")})
@@ -349,7 +354,9 @@ func (s *Server) execute(ctx context.Context, r *run, spec *runSpec) error {
 		r.update(func(st *RunStatus) {
 			st.State, st.Current = StateRunning, pp.name
 			st.Plans[i].State = StateRunning
-			st.Workers[0].State = StateRunning
+			if spec.workers <= 1 {
+				st.Workers[0].State = StateRunning
+			}
 		})
 		err := s.runPlan(ctx, r, spec, i, pp, func(l loadgen.Live) {
 			r.markStarted()
@@ -371,17 +378,24 @@ func (s *Server) execute(ctx context.Context, r *run, spec *runSpec) error {
 	r.update(func(st *RunStatus) {
 		st.Current = ""
 		st.Ended = time.Now().UTC()
-		st.Workers[0].State = StateCompleted
+		var msg string
 		switch {
 		case ctx.Err() != nil:
-			st.State, st.Message = StateCancelled, "cancelled; the outputs written so far are kept"
-			st.Workers[0].State = StateCancelled
+			st.State, msg = StateCancelled, "cancelled; the outputs written so far are kept"
 		case failed != "":
 			st.State, st.Error = StateFailed, failed
-			st.Workers[0].State, st.Workers[0].Error = StateFailed, failed
 		default:
 			st.State, st.Progress = StateCompleted, 1
-			st.Message = "completed; analyze it with analyze_test_results"
+			msg = "completed; analyze it with analyze_test_results"
+		}
+		if spec.workers <= 1 { // several workers keep the states the coordinator reported
+			st.Workers[0].State, st.Workers[0].Error = st.State, st.Error
+		}
+		if st.Message != "" && msg != "" {
+			msg = st.Message + ". " + msg // worker failures first
+		}
+		if msg != "" {
+			st.Message = msg
 		}
 	})
 	err := s.persist(context.Background(), r)
@@ -420,7 +434,13 @@ func (s *Server) runPlan(ctx context.Context, r *run, spec *runSpec, i int, pp p
 		pctx, cancel = context.WithTimeout(ctx, pp.limit)
 		defer cancel()
 	}
-	sum, err := loadgen.Run(pctx, pp.plan, loadgen.Options{Out: out, Target: spec.target, OnTick: tick, Dial: s.targets.Dial})
+	var sum *loadgen.Summary
+	var err error
+	if spec.workers > 1 {
+		sum, err = s.runWorkers(pctx, r, spec, pp, out, tick)
+	} else {
+		sum, err = loadgen.Run(pctx, pp.plan, loadgen.Options{Out: out, Target: spec.target, OnTick: tick, Dial: s.targets.Dial})
+	}
 	if !direct {
 		if _, uerr := s.uploadDir(context.Background(), out, prefix); uerr != nil && err == nil {
 			err = fmt.Errorf("storing the outputs: %w", uerr)
@@ -453,6 +473,40 @@ func (s *Server) runPlan(ctx context.Context, r *run, spec *runSpec, i int, pp p
 		st.Plans[i].Elapsed = round2(sum.Run.DurationS)
 	})
 	return nil
+}
+
+// runWorkers runs a plan on spec.workers local worker processes (the
+// loadgen executable's worker command) and merges their outputs in out.
+func (s *Server) runWorkers(ctx context.Context, r *run, spec *runSpec, pp preparedPlan, out string, tick func(loadgen.Live)) (*loadgen.Summary, error) {
+	res, err := dist.Run(ctx, pp.plan, dist.Options{
+		Workers: spec.workers, Backend: &dist.LocalBackend{Executable: s.workerExe}, Out: out,
+		Target: spec.target, RunID: spec.id, AllowTargets: s.allow,
+		OnUpdate: func(st dist.Status) {
+			running := false
+			r.update(func(rs *RunStatus) {
+				rs.Workers = rs.Workers[:0]
+				for _, w := range st.Workers {
+					wr := WorkerRun{Index: w.Index, State: w.State, Error: w.Error}
+					rs.Workers = append(rs.Workers, wr)
+					running = running || w.State == dist.WorkerRunning
+				}
+			})
+			if running {
+				tick(st.Live)
+			}
+		},
+	})
+	if res != nil && res.Summary == nil && err == nil {
+		err = errors.New("no worker left results")
+	}
+	if res != nil && len(res.Failed) > 0 {
+		msg := strings.Join(res.Failed, "; ")
+		r.update(func(rs *RunStatus) { rs.Message = msg })
+	}
+	if res == nil {
+		return nil, err
+	}
+	return res.Summary, err
 }
 
 // persist stores the run's status.json.

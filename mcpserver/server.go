@@ -66,21 +66,27 @@ type Config struct {
 	// WorkDir holds temporary files (downloaded documents, run outputs on
 	// their way to S3); default os.TempDir().
 	WorkDir string
+	// WorkerExecutable is the loadgen binary whose worker command runs
+	// the workers of a multi-worker local run (default: this process's
+	// executable).
+	WorkerExecutable string
 }
 
 // Server is the MCP server's state: configuration and the runs it started.
 // Use NewMCP to get an *mcp.Server for a transport; several transports may
 // share one Server.
 type Server struct {
-	store   store.Store
-	roots   *guard.Roots
-	targets *guard.Targets
-	limits  Limits
-	ai      llm.Provider
-	repairs int
-	log     *slog.Logger
-	state   bool // !Stateless
-	work    string
+	store     store.Store
+	roots     *guard.Roots
+	targets   *guard.Targets
+	limits    Limits
+	ai        llm.Provider
+	repairs   int
+	log       *slog.Logger
+	state     bool // !Stateless
+	work      string
+	allow     []string // the allowlist's entries, for workers
+	workerExe string
 
 	mu   sync.Mutex
 	runs map[string]*run // by session/run id
@@ -130,6 +136,7 @@ func New(cfg Config) (*Server, error) {
 	return &Server{
 		store: cfg.Store, roots: roots, targets: targets, limits: lim,
 		ai: cfg.Provider, repairs: cfg.Repairs, log: log, state: !cfg.Stateless, work: work,
+		allow: cfg.AllowTargets, workerExe: cfg.WorkerExecutable,
 		runs: map[string]*run{},
 	}, nil
 }

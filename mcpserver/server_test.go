@@ -3,8 +3,10 @@ package mcpserver
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +17,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/loadgen/loadgen/examples/demo"
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/mcpserver/store"
 	"github.com/loadgen/loadgen/planspec"
 )
@@ -33,6 +36,11 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T, limits Limits) *fixture {
+	t.Helper()
+	return newFixtureWith(t, func(c *Config) { c.Limits = limits })
+}
+
+func newFixtureWith(t *testing.T, configure func(*Config)) *fixture {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -58,7 +66,9 @@ func newFixture(t *testing.T, limits Limits) *fixture {
 	if err := os.Symlink(outside, filepath.Join(docs, "leakdir")); err != nil {
 		t.Fatal(err)
 	}
-	f.srv, err = New(Config{Store: f.store, DocsRoots: []string{examples, docs}, Limits: limits, WorkDir: t.TempDir()})
+	cfg := Config{Store: f.store, DocsRoots: []string{examples, docs}, WorkDir: t.TempDir()}
+	configure(&cfg)
+	f.srv, err = New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,5 +467,85 @@ func TestRunThatCannotStart(t *testing.T) {
 	f.srv.mu.Unlock()
 	if n != 0 {
 		t.Errorf("%d runs registered after a failed start", n)
+	}
+}
+
+var (
+	buildOnce sync.Once
+	binary    string
+	buildErr  error
+)
+
+// loadgenBinary builds the loadgen command once per test binary.
+func loadgenBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "loadgen-mcp-test-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binary = filepath.Join(dir, "loadgen")
+		if out, err := exec.Command("go", "build", "-o", binary, "../cmd/loadgen").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binary
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary != "" {
+		os.RemoveAll(filepath.Dir(binary))
+	}
+	os.Exit(code)
+}
+
+// TestMultiWorkerRun runs a plan on three local worker processes through
+// the tool and checks the merged outputs and the per-worker status.
+func TestMultiWorkerRun(t *testing.T) {
+	exe := loadgenBinary(t)
+	f := newFixtureWith(t, func(c *Config) { c.WorkerExecutable = exe })
+	sid := f.prepareSession(t, "3s", "load")
+	f.mustCall(t, "generate_test_plans", map[string]any{"session_id": sid, "output_format": "yaml"}, nil)
+	f.mustFail(t, "execute_performance_test", map[string]any{"session_id": sid, "execution_environment": map[string]any{"workers": 99}}, "execution_environment.workers 99")
+	var ex ExecuteOut
+	f.mustCall(t, "execute_performance_test", map[string]any{"session_id": sid,
+		"execution_environment": map[string]any{"target_url": f.target, "workers": 3}}, &ex)
+	if len(ex.Run.Workers) != 3 {
+		t.Fatalf("workers in the status: %+v", ex.Run.Workers)
+	}
+	var st RunStatus
+	f.mustCall(t, "get_test_status", map[string]any{"session_id": sid, "wait_seconds": 120}, &st)
+	if st.State != StateCompleted || st.Plans[0].Result == nil {
+		t.Fatalf("status: %+v", st)
+	}
+	for _, w := range st.Workers {
+		if w.State != "done" {
+			t.Errorf("worker %d: %+v", w.Index, w)
+		}
+	}
+	dir, err := f.store.Dir(st.Plans[0].Outputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for i := range 3 {
+		s, err := loadgen.ReadState(filepath.Join(dir, "workers", fmt.Sprint(i), loadgen.StateFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += s.Total.Count
+	}
+	if total == 0 || total != st.Plans[0].Result.Requests {
+		t.Errorf("workers sent %d requests, the merged result says %d", total, st.Plans[0].Result.Requests)
+	}
+	var an AnalyzeOut
+	f.mustCall(t, "analyze_test_results", map[string]any{"session_id": sid}, &an)
+	if an.Plans[0].Requests != total {
+		t.Errorf("analysis of the merged JTL: %d requests, workers %d", an.Plans[0].Requests, total)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/loadgen/loadgen/loadgen"
 )
 
 // ExecutionEnvironment says where and against what a run goes.
@@ -62,8 +64,8 @@ func (s *Server) executeTest(ctx context.Context, req *mcp.CallToolRequest, in E
 	default:
 		return nil, nil, fmt.Errorf("execution_environment.backend %q: want local or ecs", env.Backend)
 	}
-	if env.Workers < 0 || env.Workers > 1 {
-		return nil, nil, fmt.Errorf("execution_environment.workers %d: the local backend runs in this server's process: 1 worker (several lands with distributed execution)", env.Workers)
+	if env.Workers < 0 || env.Workers > MaxLocalWorkers {
+		return nil, nil, fmt.Errorf("execution_environment.workers %d: the local backend runs 1 to %d worker processes", env.Workers, MaxLocalWorkers)
 	}
 	if env.TargetURL != "" {
 		if err := s.targets.CheckURL(ctx, env.TargetURL); err != nil {
@@ -81,6 +83,13 @@ func (s *Server) executeTest(ctx context.Context, req *mcp.CallToolRequest, in E
 	spec, err := s.preparePlans(ctx, in.SessionID, in.Plans, env.TargetURL, limit)
 	if err != nil {
 		return nil, nil, err
+	}
+	spec.workers = max(env.Workers, 1)
+	for _, pp := range spec.plans {
+		if err := loadgen.CheckSegments(pp.plan, spec.workers); err != nil {
+			spec.cleanup()
+			return nil, nil, fmt.Errorf("execution_environment.workers: plan %s: %w", pp.name, err)
+		}
 	}
 	r, err := s.startRun(spec)
 	if err != nil {
@@ -100,6 +109,9 @@ func (s *Server) executeTest(ctx context.Context, req *mcp.CallToolRequest, in E
 		orDefault(st.Target, "the plans' target"), st.Results.Key)
 	return textResult(text, out), out, nil
 }
+
+// MaxLocalWorkers caps the worker processes of one local run.
+const MaxLocalWorkers = 32
 
 // StatusIn is get_test_status's input.
 type StatusIn struct {
