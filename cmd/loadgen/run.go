@@ -164,10 +164,13 @@ func runPlan(ctx context.Context, p *planspec.Plan, f runFlags, jopts record.JTL
 	}
 	var sum *loadgen.Summary
 	var err error
+	if f.workers == 0 { // callers that build runFlags themselves (quickstart)
+		f.workers = 1
+	}
 	switch {
 	case f.workers < 1:
 		return exitWith(exitUsage, fmt.Errorf("--workers %d: want at least 1", f.workers))
-	case f.workers > 1 || f.backend.name != "local":
+	case f.workers > 1 || f.backend.name != "" && f.backend.name != "local":
 		sum, err = runDistributed(ctx, p, f, jopts, stdout, stderr)
 	default:
 		sum, err = loadgen.Run(ctx, p, opts)

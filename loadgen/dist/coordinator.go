@@ -175,9 +175,10 @@ type coordinator struct {
 	specs   []WorkerSpec
 	workers []Worker
 
-	mu     sync.Mutex
-	st     Status
-	failed []string
+	mu       sync.Mutex
+	st       Status
+	failed   []string
+	stopping bool // the coordinator asked every worker to stop
 }
 
 // follow waits for every worker, stopping them all on ctx's end or on an
@@ -195,10 +196,12 @@ func (c *coordinator) follow(ctx context.Context) {
 	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	stopping := false
 	stop := func(why string) {
-		if !stopping {
-			stopping = true
+		c.mu.Lock()
+		first := !c.stopping
+		c.stopping = true
+		c.mu.Unlock()
+		if first {
 			go stopAll(c.workers, why)
 		}
 	}
@@ -206,7 +209,9 @@ func (c *coordinator) follow(ctx context.Context) {
 		select {
 		case i := <-exits:
 			left--
-			c.ended(i, stop)
+			if why := c.ended(i); why != "" {
+				stop(why)
+			}
 			c.update()
 		case <-tick.C:
 			c.update()
@@ -217,8 +222,9 @@ func (c *coordinator) follow(ctx context.Context) {
 	}
 }
 
-// ended records worker i's end and stops the others when it aborted.
-func (c *coordinator) ended(i int, stop func(string)) {
+// ended records worker i's end; it returns why the others must stop, if
+// they must.
+func (c *coordinator) ended(i int) (stopWhy string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ws := &c.st.Workers[i]
@@ -232,11 +238,19 @@ func (c *coordinator) ended(i int, stop func(string)) {
 	case ExitAborted:
 		ws.State = WorkerStopped
 		ws.Error = "stopped by an abort_on_fail threshold"
-		stop(fmt.Sprintf("worker %s hit an abort_on_fail threshold", seg))
+		stopWhy = fmt.Sprintf("worker %s hit an abort_on_fail threshold", seg)
 	case ExitLate:
 		ws.State, ws.Error = WorkerFailed, "could not start by the start time; it sent nothing"
 		c.failed = append(c.failed, fmt.Sprintf("worker %s: %s", seg, ws.Error))
-		stop(fmt.Sprintf("worker %s could not start on time", seg))
+		stopWhy = fmt.Sprintf("worker %s could not start on time", seg)
+	case -1:
+		if c.stopping {
+			// asked to stop, it ended by the signal (before it could
+			// catch it): stopped, not failed
+			ws.State, ws.Error = WorkerStopped, e.Reason
+			break
+		}
+		fallthrough
 	default:
 		ws.State = WorkerFailed
 		ws.Error = fmt.Sprintf("exit code %d", e.Code)
@@ -248,6 +262,7 @@ func (c *coordinator) ended(i int, stop func(string)) {
 		}
 		c.failed = append(c.failed, fmt.Sprintf("worker %s: %s", seg, ws.Error))
 	}
+	return stopWhy
 }
 
 // update refreshes the live numbers and tells OnUpdate.

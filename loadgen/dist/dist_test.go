@@ -346,13 +346,20 @@ scenarios:
 	if err == nil || !strings.Contains(err.Error(), "no worker left results") {
 		t.Fatalf("err %v, want no results", err)
 	}
+	// A worker late first stops the other, which may be late too or be
+	// stopped before it was ready; neither sends anything.
 	for _, msg := range res.Failed {
 		if !strings.Contains(msg, "could not start by the start time") {
 			t.Errorf("failure %q", msg)
 		}
 	}
-	if len(res.Failed) != 2 {
-		t.Errorf("failures %q, want both workers", res.Failed)
+	if len(res.Failed) == 0 {
+		t.Error("no worker reported the missed start")
+	}
+	for i, h := range res.Workers {
+		if h.Merged || h.State != WorkerFailed && h.State != WorkerStopped {
+			t.Errorf("worker %d: %+v", i, h)
+		}
 	}
 }
 

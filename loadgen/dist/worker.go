@@ -204,9 +204,9 @@ func fetchPlan(ctx context.Context, loc, dir string, open func(context.Context, 
 		return "", err
 	}
 	for _, o := range objs {
-		rel := strings.TrimPrefix(o.Key, folder)
-		if strings.Contains(rel, "/") {
-			continue // only the plan's own folder
+		rel := filepath.FromSlash(strings.TrimPrefix(o.Key, folder))
+		if !filepath.IsLocal(rel) {
+			continue // only the plan's folder and below (data files in sub-folders)
 		}
 		if err := download(ctx, st, o.Key, filepath.Join(dir, rel)); err != nil {
 			return "", err
