@@ -70,6 +70,7 @@ func ConfigFromEnv(ctx context.Context, getenv func(string) string) (Config, err
 	if cfg.Limits, err = LimitsFromEnv(getenv); err != nil {
 		return cfg, err
 	}
+	cfg.ECSEnv = getenv
 	if cfg.Provider, err = llm.FromEnv(ctx, getenv); err != nil {
 		return cfg, fmt.Errorf("AI provider: %w", err)
 	}

@@ -221,6 +221,10 @@ func TestLambdaFunctionURLEvents(t *testing.T) {
 	if res["isError"] != true || !strings.Contains(fmt.Sprint(res["content"]), "stateless") {
 		t.Errorf("a local run on Lambda must be refused as stateless: %v", res)
 	}
+	res = call(6, "execute_performance_test", `{"session_id":"demo-001","execution_environment":{"backend":"ecs","workers":4}}`)
+	if res["isError"] != true || !strings.Contains(fmt.Sprint(res["content"]), "stateless") {
+		t.Errorf("an ECS run cannot be coordinated from Lambda: %v", res)
+	}
 	res = call(5, "get_test_status", `{"session_id":"../../etc"}`)
 	if res["isError"] != true || !strings.Contains(fmt.Sprint(res["content"]), "session_id") {
 		t.Errorf("bad session id through Lambda: %v", res)

@@ -144,7 +144,8 @@ type runSpec struct {
 	session, id string
 	target      string
 	plans       []preparedPlan
-	workers     int    // worker processes per plan (1: in this process)
+	workers     int // workers per plan (1 and ecs nil: in this process)
+	ecs         *ecsTarget
 	dir         string // local plan files
 	cleanup     func()
 }
@@ -436,7 +437,7 @@ func (s *Server) runPlan(ctx context.Context, r *run, spec *runSpec, i int, pp p
 	}
 	var sum *loadgen.Summary
 	var err error
-	if spec.workers > 1 {
+	if spec.workers > 1 || spec.ecs != nil {
 		sum, err = s.runWorkers(pctx, r, spec, pp, out, tick)
 	} else {
 		sum, err = loadgen.Run(pctx, pp.plan, loadgen.Options{Out: out, Target: spec.target, OnTick: tick, Dial: s.targets.Dial})
@@ -475,12 +476,26 @@ func (s *Server) runPlan(ctx context.Context, r *run, spec *runSpec, i int, pp p
 	return nil
 }
 
-// runWorkers runs a plan on spec.workers local worker processes (the
-// loadgen executable's worker command) and merges their outputs in out.
+// ecsTarget is where an ECS run's tasks go.
+type ecsTarget struct{ cluster, taskDefinition string }
+
+// runWorkers runs a plan on spec.workers workers, local processes (the
+// loadgen executable's worker command) or ECS tasks, and merges their
+// outputs in out.
 func (s *Server) runWorkers(ctx context.Context, r *run, spec *runSpec, pp preparedPlan, out string, tick func(loadgen.Live)) (*loadgen.Summary, error) {
+	var backend dist.Backend = &dist.LocalBackend{Executable: s.workerExe}
+	runID := spec.id
+	if spec.ecs != nil {
+		b, err := s.ecsBackend(ctx, spec.session, spec.ecs.cluster, spec.ecs.taskDefinition)
+		if err != nil {
+			return nil, err
+		}
+		backend = b
+		runID = spec.id + "/" + planDir(pp.name) // the tasks' files beside the plan's outputs
+	}
 	res, err := dist.Run(ctx, pp.plan, dist.Options{
-		Workers: spec.workers, Backend: &dist.LocalBackend{Executable: s.workerExe}, Out: out,
-		Target: spec.target, RunID: spec.id, AllowTargets: s.allow,
+		Workers: spec.workers, Backend: backend, Out: out,
+		Target: spec.target, RunID: runID, AllowTargets: s.allow,
 		OnUpdate: func(st dist.Status) {
 			running := false
 			r.update(func(rs *RunStatus) {

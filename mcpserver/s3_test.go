@@ -76,6 +76,8 @@ func TestWorkflowOnS3(t *testing.T) {
 	}
 	f.mustCall(t, "generate_test_scenarios", map[string]any{"session_id": "shop-1", "scenario_types": []string{"load"}, "quick_duration": "2s"}, nil)
 	f.mustCall(t, "generate_test_plans", map[string]any{"session_id": "shop-1", "output_format": "jmx"}, nil)
+	f.mustFail(t, "execute_performance_test", map[string]any{"session_id": "shop-1",
+		"execution_environment": map[string]any{"backend": "ecs", "workers": 2, "target_url": url}}, "backend ecs: not configured", ECSStackEnv)
 	var ex ExecuteOut
 	f.mustCall(t, "execute_performance_test", map[string]any{"session_id": "shop-1", "execution_environment": map[string]any{"target_url": url}}, &ex)
 	var status RunStatus

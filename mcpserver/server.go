@@ -66,6 +66,9 @@ type Config struct {
 	// WorkDir holds temporary files (downloaded documents, run outputs on
 	// their way to S3); default os.TempDir().
 	WorkDir string
+	// ECSEnv reads the ECS backend's settings (LOADGEN_ECS_*; nil: none);
+	// runs on ECS need them and an S3 Store.
+	ECSEnv func(string) string
 	// WorkerExecutable is the loadgen binary whose worker command runs
 	// the workers of a multi-worker local run (default: this process's
 	// executable).
@@ -87,6 +90,7 @@ type Server struct {
 	work      string
 	allow     []string // the allowlist's entries, for workers
 	workerExe string
+	ecs       ecsSettings
 
 	mu   sync.Mutex
 	runs map[string]*run // by session/run id
@@ -133,12 +137,16 @@ func New(cfg Config) (*Server, error) {
 	if work == "" {
 		work = os.TempDir()
 	}
-	return &Server{
+	srv := &Server{
 		store: cfg.Store, roots: roots, targets: targets, limits: lim,
 		ai: cfg.Provider, repairs: cfg.Repairs, log: log, state: !cfg.Stateless, work: work,
 		allow: cfg.AllowTargets, workerExe: cfg.WorkerExecutable,
 		runs: map[string]*run{},
-	}, nil
+	}
+	if cfg.ECSEnv != nil {
+		srv.ecs = ecsSettingsFromEnv(cfg.ECSEnv)
+	}
+	return srv, nil
 }
 
 // Close stops every run in progress gracefully (in-flight iterations get

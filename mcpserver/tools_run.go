@@ -60,12 +60,25 @@ func (s *Server) executeTest(ctx context.Context, req *mcp.CallToolRequest, in E
 			return nil, nil, errors.New("execution_environment.backend local: this server is stateless (AWS Lambda) and cannot keep a run going after it answers; use backend ecs")
 		}
 	case "ecs":
-		return nil, nil, errors.New("execution_environment.backend ecs: not available in this build yet (distributed execution on ECS Fargate lands with the distributed-execution work); use backend local")
+		if !s.state {
+			return nil, nil, errors.New("execution_environment.backend ecs: this server is stateless (AWS Lambda) and cannot follow and merge the tasks after it answers; run the coordinator where it can stay: loadgen mcp --http, or loadgen run --backend ecs")
+		}
+		if env.Workers < 1 {
+			env.Workers = 1
+		}
 	default:
 		return nil, nil, fmt.Errorf("execution_environment.backend %q: want local or ecs", env.Backend)
 	}
-	if env.Workers < 0 || env.Workers > MaxLocalWorkers {
+	if env.Backend != "ecs" && (env.Workers < 0 || env.Workers > MaxLocalWorkers) {
 		return nil, nil, fmt.Errorf("execution_environment.workers %d: the local backend runs 1 to %d worker processes", env.Workers, MaxLocalWorkers)
+	}
+	if env.Backend == "ecs" && (env.Workers < 1 || env.Workers > MaxECSTasks) {
+		return nil, nil, fmt.Errorf("execution_environment.workers %d: the ecs backend runs 1 to %d tasks", env.Workers, MaxECSTasks)
+	}
+	if env.Backend == "ecs" {
+		if _, err := s.ecsBackend(ctx, in.SessionID, env.ClusterName, env.TaskDefinition); err != nil {
+			return nil, nil, fmt.Errorf("execution_environment.backend: %w", err)
+		}
 	}
 	if env.TargetURL != "" {
 		if err := s.targets.CheckURL(ctx, env.TargetURL); err != nil {
@@ -85,6 +98,9 @@ func (s *Server) executeTest(ctx context.Context, req *mcp.CallToolRequest, in E
 		return nil, nil, err
 	}
 	spec.workers = max(env.Workers, 1)
+	if env.Backend == "ecs" {
+		spec.ecs = &ecsTarget{cluster: env.ClusterName, taskDefinition: env.TaskDefinition}
+	}
 	for _, pp := range spec.plans {
 		if err := loadgen.CheckSegments(pp.plan, spec.workers); err != nil {
 			spec.cleanup()
@@ -110,8 +126,12 @@ func (s *Server) executeTest(ctx context.Context, req *mcp.CallToolRequest, in E
 	return textResult(text, out), out, nil
 }
 
-// MaxLocalWorkers caps the worker processes of one local run.
-const MaxLocalWorkers = 32
+// MaxLocalWorkers caps the worker processes of one local run, and
+// MaxECSTasks the tasks of one ECS run.
+const (
+	MaxLocalWorkers = 32
+	MaxECSTasks     = 500
+)
 
 // StatusIn is get_test_status's input.
 type StatusIn struct {
