@@ -2,7 +2,6 @@ package results
 
 import (
 	"bufio"
-	"bytes"
 	"container/heap"
 	"encoding/csv"
 	"errors"
@@ -10,11 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
-
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // Output file names of a run folder (as loadgen run writes them).
@@ -201,121 +197,4 @@ func appendRecord(b []byte, rec []string) []byte {
 		b = append(b, f...)
 	}
 	return append(b, '\n')
-}
-
-// hlogSource is one input HDR log with its next interval.
-type hlogSource struct {
-	name string
-	r    *hdr.HistogramLogReader
-	h    *hdr.Histogram
-}
-
-// mergeHLogs merges interval logs: intervals of the same start second and
-// tag are added exactly; the tag comments of every input are kept once.
-func mergeHLogs(paths []string, out string) (int64, error) {
-	var comments []string
-	seen := map[string]bool{}
-	var srcs []*hlogSource
-	startMs := int64(-1)
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return 0, err
-		}
-		for _, l := range bytes.Split(b, []byte("\n")) {
-			if s := string(l); strings.HasPrefix(s, "#[Tag: ") && !seen[s] {
-				seen[s] = true
-				comments = append(comments, strings.TrimSuffix(strings.TrimPrefix(s, "#["), "]"))
-			}
-		}
-		src := &hlogSource{name: p, r: hdr.NewHistogramLogReader(bytes.NewReader(b))}
-		if err := src.advance(); err != nil {
-			return 0, err
-		}
-		if src.h != nil {
-			if startMs < 0 || src.h.StartTimeMs() < startMs {
-				startMs = src.h.StartTimeMs()
-			}
-			srcs = append(srcs, src)
-		}
-	}
-	if startMs < 0 {
-		startMs = 0
-	}
-	f, err := os.Create(out)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	bw := bufio.NewWriter(f)
-	w := hdr.NewHistogramLogWriter(bw)
-	_ = w.OutputComment("[Logged with loadgen merge]")
-	_ = w.OutputLogFormatVersion()
-	_ = w.OutputComment("[loadgen latency.hlog: values in microseconds; one tag per JTL label]")
-	for _, c := range comments {
-		_ = w.OutputComment("[" + c + "]")
-	}
-	base := startMs / 1000 * 1000
-	_ = w.OutputStartTime(base)
-	w.SetBaseTime(base)
-	_ = w.OutputBaseTime(base)
-	_ = w.OutputLegend()
-
-	var intervals int64
-	for len(srcs) > 0 {
-		// the earliest second any input is at
-		sec := int64(-1)
-		for _, s := range srcs {
-			if t := s.h.StartTimeMs() / 1000; sec < 0 || t < sec {
-				sec = t
-			}
-		}
-		merged := map[string]*hdr.Histogram{}
-		var keep []*hlogSource
-		for _, s := range srcs {
-			for s.h != nil && s.h.StartTimeMs()/1000 == sec {
-				tag := s.h.Tag()
-				if m := merged[tag]; m == nil {
-					merged[tag] = s.h
-				} else if dropped := m.Merge(s.h); dropped > 0 {
-					return intervals, fmt.Errorf("%s: %d values outside the merged histogram's range", s.name, dropped)
-				}
-				if err := s.advance(); err != nil {
-					return intervals, err
-				}
-			}
-			if s.h != nil {
-				keep = append(keep, s)
-			}
-		}
-		srcs = keep
-		tags := make([]string, 0, len(merged))
-		for t := range merged {
-			tags = append(tags, t)
-		}
-		sort.Strings(tags)
-		for _, t := range tags {
-			m := merged[t]
-			m.SetTag(t)
-			m.SetStartTimeMs(sec * 1000)
-			m.SetEndTimeMs(sec*1000 + 1000)
-			if err := w.OutputIntervalHistogram(m); err != nil {
-				return intervals, fmt.Errorf("%s: %w", out, err)
-			}
-			intervals++
-		}
-	}
-	if err := bw.Flush(); err != nil {
-		return intervals, err
-	}
-	return intervals, f.Sync()
-}
-
-func (s *hlogSource) advance() error {
-	h, err := s.r.NextIntervalHistogram()
-	if err != nil {
-		return fmt.Errorf("%s: %w", s.name, err)
-	}
-	s.h = h
-	return nil
 }
