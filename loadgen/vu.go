@@ -229,7 +229,7 @@ func (v *vu) runStep(ctx context.Context, s *step, st *iterationState, parent *t
 		if t.children == 0 || ctx.Err() != nil {
 			return
 		}
-		e := v.sr.e
+		grp, all := v.threads()
 		smp := record.Sample{
 			Start:          t.start,
 			Elapsed:        t.elapsed,
@@ -240,8 +240,8 @@ func (v *vu) runStep(ctx context.Context, s *step, st *iterationState, parent *t
 			Received:       t.received,
 			Step:           s.idx,
 			VU:             v.id,
-			GrpThreads:     int32(v.sr.active.Load()),
-			AllThreads:     int32(e.activeAll.Load()),
+			GrpThreads:     grp,
+			AllThreads:     all,
 			Success:        t.failed == 0,
 			Transaction:    true,
 			Children:       t.children,
@@ -272,6 +272,7 @@ func (v *vu) runStep(ctx context.Context, s *step, st *iterationState, parent *t
 	if r.Interrupted {
 		return
 	}
+	grp, all := v.threads()
 	smp := record.Sample{
 		Start:      e.wall(r.Start),
 		Elapsed:    r.End - r.Start,
@@ -280,8 +281,8 @@ func (v *vu) runStep(ctx context.Context, s *step, st *iterationState, parent *t
 		Received:   r.Received,
 		Step:       s.idx,
 		VU:         v.id,
-		GrpThreads: int32(v.sr.active.Load()),
-		AllThreads: int32(e.activeAll.Load()),
+		GrpThreads: grp,
+		AllThreads: all,
 		URL:        req.URL,
 	}
 	if r.FirstByte > 0 {
@@ -324,17 +325,27 @@ func (v *vu) afterResponse(s *step, req *httpx.Prepared, r *httpx.Result, smp *r
 	}
 }
 
+// threads are JMeter's grpThreads and allThreads: the active VUs of the
+// scenario and of the run. The two counters change one after the other,
+// so a reading between the two is evened out: all is never below grp.
+func (v *vu) threads() (grp, all int32) {
+	grp = int32(v.sr.active.Load())
+	all = max(int32(v.sr.e.activeAll.Load()), grp)
+	return grp, all
+}
+
 // unsent records a step that could not be sent (an undefined variable):
 // a failed sample with no response code, named by its failureMessage.
 func (v *vu) unsent(s *step, st *iterationState, parent *txn, err error) {
 	e := v.sr.e
 	now := e.clock()
+	grp, all := v.threads()
 	smp := record.Sample{
 		Start:          e.wall(now),
 		Step:           s.idx,
 		VU:             v.id,
-		GrpThreads:     int32(v.sr.active.Load()),
-		AllThreads:     int32(e.activeAll.Load()),
+		GrpThreads:     grp,
+		AllThreads:     all,
 		Corrected:      st.lateness,
 		FailureMessage: err.Error(),
 		URL:            s.rt.urlText(),
