@@ -62,8 +62,8 @@ func (s *Server) ecsBackend(ctx context.Context, session, cluster, taskDefinitio
 	if !strings.HasPrefix(s.store.String(), "s3://") {
 		return nil, fmt.Errorf("backend ecs: this server's artifact store is %s; ECS tasks need an S3 store (--artifacts s3://bucket/prefix)", s.store.String())
 	}
-	cfg := dist.ECSConfig{}
-	var awsCfg, err = config.LoadDefaultConfig(ctx)
+	var cfg dist.ECSConfig
+	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("backend ecs: the AWS configuration: %w", err)
 	}
