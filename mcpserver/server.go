@@ -235,33 +235,12 @@ func (s *Server) download(ctx context.Context, prefix, dir string, keep func(key
 		}
 		rel := strings.TrimPrefix(o.Key, prefix)
 		dst := filepath.Join(dir, filepath.FromSlash(rel))
-		if err := s.fetch(ctx, o.Key, dst); err != nil {
+		if err := store.GetFile(ctx, s.store, o.Key, dst); err != nil {
 			return nil, err
 		}
 		files = append(files, rel)
 	}
 	return files, nil
-}
-
-// fetch copies one object to a local file.
-func (s *Server) fetch(ctx context.Context, key, dst string) error {
-	rc, err := s.store.Get(ctx, key)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, rc); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", key, err)
-	}
-	return f.Close()
 }
 
 // readObject reads a small object whole.

@@ -121,7 +121,7 @@ func (s *Server) documents(ctx context.Context, p string) (string, func(), error
 					return "", nop, err
 				}
 				dst := filepath.Join(dir, path.Base(prefix))
-				if err := s.fetch(ctx, prefix, dst); err != nil {
+				if err := store.GetFile(ctx, s.store, prefix, dst); err != nil {
 					cleanup()
 					return "", nop, err
 				}

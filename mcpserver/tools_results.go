@@ -335,10 +335,10 @@ func (s *Server) analyzePlan(ctx context.Context, st *RunStatus, p PlanRun, nfrs
 			return nil, err
 		}
 	} else {
-		if err := s.fetch(ctx, prefix+loadgen.JTLFile, jtl); err != nil {
+		if err := store.GetFile(ctx, s.store, prefix+loadgen.JTLFile, jtl); err != nil {
 			return nil, err
 		}
-		if err := s.fetch(ctx, prefix+loadgen.HLogFile, hlog); err != nil {
+		if err := store.GetFile(ctx, s.store, prefix+loadgen.HLogFile, hlog); err != nil {
 			hlog = ""
 		}
 	}

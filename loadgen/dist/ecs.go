@@ -279,7 +279,7 @@ func (b *ECSBackend) Collect(ctx context.Context, spec WorkerSpec, dir string) e
 		if !filepath.IsLocal(rel) {
 			continue
 		}
-		if err := download(ctx, b.st, o.Key, filepath.Join(dir, rel)); err != nil {
+		if err := store.GetFile(ctx, b.st, o.Key, filepath.Join(dir, rel)); err != nil {
 			return err
 		}
 	}

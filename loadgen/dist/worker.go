@@ -208,7 +208,7 @@ func fetchPlan(ctx context.Context, loc, dir string, open func(context.Context, 
 		if !filepath.IsLocal(rel) {
 			continue // only the plan's folder and below (data files in sub-folders)
 		}
-		if err := download(ctx, st, o.Key, filepath.Join(dir, rel)); err != nil {
+		if err := store.GetFile(ctx, st, o.Key, filepath.Join(dir, rel)); err != nil {
 			return "", err
 		}
 	}
@@ -217,26 +217,6 @@ func fetchPlan(ctx context.Context, loc, dir string, open func(context.Context, 
 		return "", fmt.Errorf("not found in s3://%s/%s", bucket, folder)
 	}
 	return p, nil
-}
-
-func download(ctx context.Context, st store.Store, key, dst string) error {
-	rc, err := st.Get(ctx, key)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, rc); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 func isS3(s string) bool { return strings.HasPrefix(s, "s3://") }
