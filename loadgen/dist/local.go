@@ -169,7 +169,7 @@ func (b *LocalBackend) start(exe string, s WorkerSpec) (*localWorker, error) {
 		case errors.As(err, &ee):
 			code = ee.ExitCode()
 			if st, ok := ee.Sys().(syscall.WaitStatus); ok && st.Signaled() {
-				code, reason = -1, "killed by "+st.Signal().String()
+				code, reason = -1, fmt.Sprintf("killed by signal %d (%s)", int(st.Signal()), st.Signal())
 			}
 		case err != nil:
 			code, reason = -1, err.Error()
