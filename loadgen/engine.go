@@ -229,11 +229,11 @@ func Run(ctx context.Context, plan *planspec.Plan, opts Options) (*Summary, erro
 	<-recDone
 
 	sum := rec.summary(end)
-	werr := writeSummary(filepath.Join(opts.Out, SummaryFile), sum)
+	werr := WriteJSONFile(filepath.Join(opts.Out, SummaryFile), sum)
 	if opts.Segment.Count > 0 { // a worker: leave the state for the merge
 		st, err := rec.state(end)
 		if err == nil {
-			err = writeState(filepath.Join(opts.Out, StateFile), st)
+			err = WriteJSONFile(filepath.Join(opts.Out, StateFile), st)
 		}
 		werr = errors.Join(werr, err)
 	}

@@ -172,20 +172,6 @@ func mergeHist(dst *hdr.Histogram, enc string) error {
 	return nil
 }
 
-// writeState writes state.json whole or not at all.
-func writeState(path string, s *State) error {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", StateFile, err)
-	}
-	return os.Rename(tmp, path)
-}
-
 // ReadState reads a worker's state.json.
 func ReadState(path string) (*State, error) {
 	b, err := os.ReadFile(path)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -218,15 +219,17 @@ func buildSummary(p *planspec.Plan, comp *compiled, info RunInfo, t *tally) *Sum
 	return s
 }
 
-func writeSummary(path string, s *Summary) error {
-	b, err := json.MarshalIndent(s, "", "  ")
+// WriteJSONFile writes v as indented JSON to path, whole or not at all (a
+// temporary file beside it, then rename).
+func WriteJSONFile(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
 		_ = os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", SummaryFile, err)
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
 	return os.Rename(tmp, path)
 }

@@ -196,10 +196,10 @@ func (s *Server) preparePlans(ctx context.Context, session string, names []strin
 			cleanup()
 		}
 	}()
-	if _, err := s.download(ctx, prefix, dir, func(key string) bool {
+	if _, err := store.GetFolder(ctx, s.store, prefix, dir, store.FolderLimits{MaxFiles: 1000, MaxBytes: 1 << 30, Keep: func(key string) bool {
 		rest := strings.TrimPrefix(key, prefix)
 		return !strings.Contains(rest, "/") // plans and data, not the JMeter exports
-	}, 1000, 1<<30); err != nil {
+	}}); err != nil {
 		return nil, err
 	}
 	for _, name := range chosen {

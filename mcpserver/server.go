@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -212,35 +211,6 @@ func (s *Server) scratch(what string) (string, func(), error) {
 		return "", nil, err
 	}
 	return dir, func() { _ = os.RemoveAll(dir) }, nil
-}
-
-// download copies every object under prefix into dir, keeping the key
-// paths below prefix. It refuses more than maxFiles objects or maxBytes.
-func (s *Server) download(ctx context.Context, prefix, dir string, keep func(key string) bool, maxFiles int, maxBytes int64) ([]string, error) {
-	objs, err := s.store.List(ctx, prefix)
-	if err != nil {
-		return nil, err
-	}
-	var files []string
-	var total int64
-	for _, o := range objs {
-		if keep != nil && !keep(o.Key) {
-			continue
-		}
-		if len(files) >= maxFiles {
-			return nil, fmt.Errorf("more than %d files under %s", maxFiles, prefix)
-		}
-		if total += o.Size; total > maxBytes {
-			return nil, fmt.Errorf("more than %d bytes under %s", maxBytes, prefix)
-		}
-		rel := strings.TrimPrefix(o.Key, prefix)
-		dst := filepath.Join(dir, filepath.FromSlash(rel))
-		if err := store.GetFile(ctx, s.store, o.Key, dst); err != nil {
-			return nil, err
-		}
-		files = append(files, rel)
-	}
-	return files, nil
 }
 
 // readObject reads a small object whole.

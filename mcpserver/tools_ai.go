@@ -136,7 +136,7 @@ func (s *Server) documents(ctx context.Context, p string) (string, func(), error
 		if err != nil {
 			return "", nop, err
 		}
-		files, err := s.download(ctx, prefix, dir, nil, maxDocFiles, maxDocBytes)
+		files, err := store.GetFolder(ctx, s.store, prefix, dir, store.FolderLimits{MaxFiles: maxDocFiles, MaxBytes: maxDocBytes})
 		if err != nil {
 			cleanup()
 			return "", nop, err

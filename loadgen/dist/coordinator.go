@@ -2,7 +2,6 @@ package dist
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -380,14 +379,14 @@ func (c *coordinator) finish(ctx context.Context, p *planspec.Plan) (*Result, er
 			sum.Run.StopReason = "interrupted"
 		}
 		res.Summary = sum
-		if err := writeJSON(filepath.Join(c.opts.Out, loadgen.SummaryFile), sum); err != nil {
+		if err := loadgen.WriteJSONFile(filepath.Join(c.opts.Out, loadgen.SummaryFile), sum); err != nil {
 			return res, err
 		}
 		if !sum.ThresholdsOK {
 			runErr = loadgen.ErrThresholds
 		}
 	}
-	if err := writeJSON(filepath.Join(c.opts.Out, WorkersFile), res); err != nil {
+	if err := loadgen.WriteJSONFile(filepath.Join(c.opts.Out, WorkersFile), res); err != nil {
 		return res, err
 	}
 	if res.Summary == nil {
@@ -406,19 +405,6 @@ func joinMsg(a, b string) string {
 func fileExists(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && !st.IsDir()
-}
-
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }

@@ -270,20 +270,8 @@ func (b *ECSBackend) Collect(ctx context.Context, spec WorkerSpec, dir string) e
 	if err != nil {
 		return err
 	}
-	objs, err := b.st.List(ctx, key)
-	if err != nil {
-		return err
-	}
-	for _, o := range objs {
-		rel := filepath.FromSlash(strings.TrimPrefix(o.Key, key))
-		if !filepath.IsLocal(rel) {
-			continue
-		}
-		if err := store.GetFile(ctx, b.st, o.Key, filepath.Join(dir, rel)); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err = store.GetFolder(ctx, b.st, key, dir, store.FolderLimits{})
+	return err
 }
 
 // Start starts one task per worker (Count 1: each task gets its own

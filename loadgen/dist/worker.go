@@ -199,18 +199,9 @@ func fetchPlan(ctx context.Context, loc, dir string, open func(context.Context, 
 		return "", err
 	}
 	folder := path.Dir(key) + "/"
-	objs, err := st.List(ctx, folder)
-	if err != nil {
+	// the plan's folder and below (data files in sub-folders)
+	if _, err := store.GetFolder(ctx, st, folder, dir, store.FolderLimits{}); err != nil {
 		return "", err
-	}
-	for _, o := range objs {
-		rel := filepath.FromSlash(strings.TrimPrefix(o.Key, folder))
-		if !filepath.IsLocal(rel) {
-			continue // only the plan's folder and below (data files in sub-folders)
-		}
-		if err := store.GetFile(ctx, st, o.Key, filepath.Join(dir, rel)); err != nil {
-			return "", err
-		}
 	}
 	p := filepath.Join(dir, path.Base(key))
 	if _, err := os.Stat(p); err != nil {

@@ -107,6 +107,7 @@ func TestS3(t *testing.T) {
 	t.Run("PresignedURL", func(t *testing.T) { testS3URL(ctx, t, client) })
 	t.Run("Pagination", func(t *testing.T) { testS3Pagination(ctx, t, client) })
 	t.Run("Open", func(t *testing.T) { testS3Open(ctx, t, client, endpoint) })
+	t.Run("GetFolder", func(t *testing.T) { testS3GetFolder(ctx, t, client) })
 }
 
 func testS3RoundTrip(ctx context.Context, t *testing.T, client *s3.Client) {
@@ -491,5 +492,43 @@ func testS3Open(ctx context.Context, t *testing.T, client *s3.Client, endpoint s
 	}
 	if got := readKey(t, root, "opened/prefix/run/a.json"); got != `{"ok":true}` {
 		t.Errorf("Get from the bucket root = %q", got)
+	}
+}
+
+// testS3GetFolder copies a folder and skips a key that would land outside
+// the destination (keys in a bucket are not checked by anyone).
+func testS3GetFolder(ctx context.Context, t *testing.T, client *s3.Client) {
+	st := newTestS3(t, client, "getfolder", S3Options{})
+	for _, k := range []string{"docs/a.md", "docs/sub/b.yaml", "other/c.md"} {
+		if err := st.Put(ctx, k, []byte(k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(testBucket),
+		Key: aws.String("getfolder/docs/../../../escape.md"), Body: strings.NewReader("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if objs, err := st.List(ctx, "docs/"); err != nil || len(objs) != 3 {
+		t.Fatalf("the bucket should hold the hostile key under docs/: %v %v", objs, err)
+	}
+	base := t.TempDir()
+	dir := filepath.Join(base, "in")
+	files, err := GetFolder(ctx, st, "docs/", dir, FolderLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(files) != "[a.md sub/b.yaml]" {
+		t.Errorf("GetFolder copied %v", files)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "sub", "b.yaml")); err != nil || string(b) != "docs/sub/b.yaml" {
+		t.Errorf("sub/b.yaml: %q %v", b, err)
+	}
+	for _, p := range []string{filepath.Join(base, "escape.md"), filepath.Join(filepath.Dir(base), "escape.md")} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("a key with .. segments was written to %s", p)
+		}
+	}
+	if _, err := GetFolder(ctx, st, "docs/", t.TempDir(), FolderLimits{MaxFiles: 1}); err == nil || !strings.Contains(err.Error(), "more than 1 files") {
+		t.Errorf("MaxFiles: %v", err)
 	}
 }

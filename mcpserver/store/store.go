@@ -172,3 +172,40 @@ func GetFile(ctx context.Context, st Store, key, path string) error {
 	}
 	return f.Close()
 }
+
+// FolderLimits bound GetFolder (zero: unbounded).
+type FolderLimits struct {
+	// Keep selects the keys to copy (nil: all).
+	Keep     func(key string) bool
+	MaxFiles int
+	MaxBytes int64
+}
+
+// GetFolder copies every object under the folder prefix into dir, keeping
+// the key paths below prefix, and returns them. A key that would land
+// outside dir (a "../" segment written by someone else) is skipped.
+func GetFolder(ctx context.Context, st Store, prefix, dir string, lim FolderLimits) ([]string, error) {
+	objs, err := st.List(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	var total int64
+	for _, o := range objs {
+		rel := strings.TrimPrefix(o.Key, prefix)
+		if !filepath.IsLocal(filepath.FromSlash(rel)) || lim.Keep != nil && !lim.Keep(o.Key) {
+			continue
+		}
+		if lim.MaxFiles > 0 && len(files) >= lim.MaxFiles {
+			return nil, fmt.Errorf("more than %d files under %s", lim.MaxFiles, prefix)
+		}
+		if total += o.Size; lim.MaxBytes > 0 && total > lim.MaxBytes {
+			return nil, fmt.Errorf("more than %d bytes under %s", lim.MaxBytes, prefix)
+		}
+		if err := GetFile(ctx, st, o.Key, filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
+			return nil, err
+		}
+		files = append(files, rel)
+	}
+	return files, nil
+}
