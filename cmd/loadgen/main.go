@@ -76,6 +76,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newRunCmd(), newValidateCmd(), newSchemaCmd(), newQuickstartCmd(), newDemoCmd(), newVersionCmd(),
-		newAnalyzeCmd(), newReportCmd(), newCompareCmd(), newMergeCmd(), newExportCmd(), newImportCmd(), newGenerateCmd(), newAICmd(), newMCPCmd(), newWorkerCmd())
+		newAnalyzeCmd(), newReportCmd(), newCompareCmd(), newMergeCmd(), newExportCmd(), newImportCmd(), newGenerateCmd(), newAICmd(), newMCPCmd(), newWorkerCmd(),
+		newDemoTargetCmd(), newUICmd(), newMCPProxyCmd())
 	return root
 }
