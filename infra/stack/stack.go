@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsservicediscovery"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // CloudFormation output keys. The first ones mirror the constants of
@@ -42,7 +43,11 @@ const (
 	OutputAssignPublicIP  = "AssignPublicIp"
 	OutputFunctionURL     = "FunctionUrl"
 	OutputVpcID           = "VpcId"
+	OutputDemoTargetURL   = "DemoTargetUrl"
 )
+
+// workerImageExcludes are left out of the worker image's build context.
+var workerImageExcludes = []string{".git", "**/node_modules", "**/cdk.out", "**/testdata", "bench", "build", "infra/*", "!infra/worker.Dockerfile"}
 
 // WorkerContainer is the worker container's name in the task definition.
 const WorkerContainer = "worker"
@@ -77,6 +82,19 @@ type Props struct {
 	// directory with a Dockerfile whose entrypoint is the loadgen binary).
 	// Synth only stages it; deploy builds it. Required.
 	WorkerImageDir string
+	// WorkerDockerfile is the Dockerfile's path inside WorkerImageDir
+	// (default "Dockerfile").
+	WorkerDockerfile string
+	// AccessLogs adds a bucket for the artifacts bucket's server access
+	// logs (off by default: every worker upload is a logged request).
+	AccessLogs bool
+	// DemoTarget adds the demo target (`loadgen demo-target`) as a Fargate
+	// service behind an internal load balancer on port 80, which only the
+	// workers may reach, registered as demo.<namespace> too.
+	DemoTarget bool
+	// FlowLogs records the VPC's rejected flows in CloudWatch Logs (off
+	// by default; accepted flows are never logged: they are the load).
+	FlowLogs bool
 }
 
 func (p *Props) withDefaults() Props {
@@ -153,9 +171,21 @@ func NewPerformanceTestingStack(scope constructs.Construct, id string, props *Pr
 			{Name: jsii.String("public"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24)},
 			{Name: jsii.String("private"), SubnetType: privateType, CidrMask: jsii.Number(22)},
 		},
-		// No flow logs: ALL-traffic flow logs record every load-test
-		// connection (a cost the original paid).
+		// No ALL-traffic flow logs: they would record every load-test
+		// connection (a cost the original paid). Rejected flows only, on
+		// request (FlowLogs).
 	})
+	if p.FlowLogs {
+		vpc.AddFlowLog(jsii.String("RejectedFlows"), &awsec2.FlowLogOptions{
+			TrafficType: awsec2.FlowLogTrafficType_REJECT,
+			Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(awslogs.NewLogGroup(stack, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
+				Retention:     retention,
+				RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+			}), nil),
+		})
+	} else {
+		suppress(vpc, "AwsSolutions-VPC7", "Flow logs are optional (context flowLogs=true logs rejected flows); logging all flows would record every load-test connection.")
+	}
 	// S3 through a gateway endpoint (free): plans and results, and the
 	// ECR image layers, which ECR serves from S3.
 	vpc.AddGatewayEndpoint(jsii.String("S3Endpoint"), &awsec2.GatewayVpcEndpointOptions{
@@ -179,10 +209,13 @@ func NewPerformanceTestingStack(scope constructs.Construct, id string, props *Pr
 			{"EcrDkrEndpoint", awsec2.InterfaceVpcEndpointAwsService_ECR_DOCKER()},
 			{"LogsEndpoint", awsec2.InterfaceVpcEndpointAwsService_CLOUDWATCH_LOGS()},
 		} {
-			vpc.AddInterfaceEndpoint(jsii.String(e.id), &awsec2.InterfaceVpcEndpointOptions{
+			ep := vpc.AddInterfaceEndpoint(jsii.String(e.id), &awsec2.InterfaceVpcEndpointOptions{
 				Service: e.svc,
 				Subnets: taskSubnets,
 			})
+			// cdk-nag cannot resolve the VPC CIDR the endpoint's security
+			// group admits (443 from inside the VPC only).
+			suppress(ep, "CdkNagValidationFailure", "The endpoint security group admits TCP 443 from the VPC CIDR only (an intrinsic cdk-nag cannot resolve for AwsSolutions-EC23).")
 		}
 	}
 	subnetIDs := vpc.SelectSubnets(taskSubnets).SubnetIds
@@ -208,7 +241,7 @@ func NewPerformanceTestingStack(scope constructs.Construct, id string, props *Pr
 
 	// A private DNS namespace for services the workers may address by name
 	// (e.g. a demo target); its name derives from the stack.
-	awsservicediscovery.NewPrivateDnsNamespace(stack, jsii.String("Namespace"), &awsservicediscovery.PrivateDnsNamespaceProps{
+	namespace := awsservicediscovery.NewPrivateDnsNamespace(stack, jsii.String("Namespace"), &awsservicediscovery.PrivateDnsNamespaceProps{
 		Name:        jsii.String(dnsLabel(stackName) + ".loadgen.internal"),
 		Vpc:         vpc,
 		Description: jsii.String("loadgen private namespace of stack " + stackName),
@@ -217,6 +250,7 @@ func NewPerformanceTestingStack(scope constructs.Construct, id string, props *Pr
 	// No Container Insights: per-task metrics cost more than they tell
 	// about short-lived load workers (the summary comes from the workers).
 	cluster := awsecs.NewCluster(stack, jsii.String("Cluster"), &awsecs.ClusterProps{Vpc: vpc})
+	suppress(cluster, "AwsSolutions-ECS4", "Container Insights is off on purpose: load workers are short-lived and report their own metrics (summary, live status).")
 
 	logGroup := awslogs.NewLogGroup(stack, jsii.String("WorkerLogs"), &awslogs.LogGroupProps{
 		Retention:     retention,
@@ -230,12 +264,28 @@ func NewPerformanceTestingStack(scope constructs.Construct, id string, props *Pr
 	// custom-resource Lambda able to empty the bucket. A retained bucket
 	// blocks nothing: its name is generated, so a redeploy gets a new one,
 	// and the lifecycle rules below empty it within about 40 days.
+	var accessLogs awss3.Bucket
+	if p.AccessLogs {
+		accessLogs = awss3.NewBucket(stack, jsii.String("AccessLogs"), &awss3.BucketProps{
+			Encryption:        awss3.BucketEncryption_S3_MANAGED,
+			BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+			EnforceSSL:        jsii.Bool(true),
+			ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED,
+			RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+			LifecycleRules: &[]*awss3.LifecycleRule{
+				{Id: jsii.String("expire-logs"), Expiration: awscdk.Duration_Days(jsii.Number(90))},
+			},
+		})
+		suppress(accessLogs, "AwsSolutions-S1", "This is the access-log bucket; logging its own accesses would loop.")
+	}
 	bucket := awss3.NewBucket(stack, jsii.String("Artifacts"), &awss3.BucketProps{
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		EnforceSSL:        jsii.Bool(true),
-		Versioned:         jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		ServerAccessLogsBucket: accessLogs,
+		ServerAccessLogsPrefix: serverAccessLogsPrefix(accessLogs),
+		Encryption:             awss3.BucketEncryption_S3_MANAGED,
+		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:             jsii.Bool(true),
+		Versioned:              jsii.Bool(true),
+		RemovalPolicy:          awscdk.RemovalPolicy_RETAIN,
 		LifecycleRules: &[]*awss3.LifecycleRule{
 			{
 				Id:                                  jsii.String("expire-runs"),
@@ -249,6 +299,9 @@ func NewPerformanceTestingStack(scope constructs.Construct, id string, props *Pr
 			},
 		},
 	})
+	if !p.AccessLogs {
+		suppress(bucket, "AwsSolutions-S1", "Server access logs are optional (context accessLogs=true); every worker upload would be a logged request.")
+	}
 
 	// Worker task. Both roles are explicit so that the Lambda may pass
 	// exactly these two.
@@ -257,6 +310,16 @@ func NewPerformanceTestingStack(scope constructs.Construct, id string, props *Pr
 	})
 	taskRole := awsiam.NewRole(stack, jsii.String("WorkerTaskRole"), &awsiam.RoleProps{
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), nil),
+	})
+	// One image for the workers and the optional demo target: the loadgen
+	// binary.
+	image := awsecs.ContainerImage_FromAsset(jsii.String(p.WorkerImageDir), &awsecs.AssetImageProps{
+		Platform: awsecrassets.Platform_LINUX_ARM64(),
+		File:     jsii.String(p.dockerfile()),
+		// The context is usually the repository root, which holds the
+		// cloud assembly (infra/cdk.out) and .git: stage only what the
+		// build needs (as infra/worker.Dockerfile.dockerignore does).
+		Exclude: jsii.Strings(workerImageExcludes...),
 	})
 	td := awsecs.NewFargateTaskDefinition(stack, jsii.String("WorkerTask"), &awsecs.FargateTaskDefinitionProps{
 		Cpu:            jsii.Number(float64(p.WorkerCPU)),
@@ -270,12 +333,7 @@ func NewPerformanceTestingStack(scope constructs.Construct, id string, props *Pr
 	})
 	td.AddContainer(jsii.String(WorkerContainer), &awsecs.ContainerDefinitionOptions{
 		ContainerName: jsii.String(WorkerContainer),
-		Image: awsecs.ContainerImage_FromAsset(jsii.String(p.WorkerImageDir), &awsecs.AssetImageProps{
-			Platform: awsecrassets.Platform_LINUX_ARM64(),
-			// The context may be the repository root, which holds the
-			// cloud assembly (infra/cdk.out) and .git: never stage them.
-			Exclude: jsii.Strings(".git", "**/cdk.out", "**/node_modules"),
-		}),
+		Image:         image,
 		// The image's entrypoint is the loadgen binary.
 		Command:   jsii.Strings("worker"),
 		Essential: jsii.Bool(true),
@@ -287,6 +345,11 @@ func NewPerformanceTestingStack(scope constructs.Construct, id string, props *Pr
 			LogGroup:     logGroup,
 		}),
 	})
+
+	// (After AddContainer, which adds the pull permissions.)
+	// ecr:GetAuthorizationToken, which the execution role needs to pull
+	// the image, has no resource-level permission: AWS requires "*".
+	suppress(execRole, "AwsSolutions-IAM5", "ecr:GetAuthorizationToken supports only Resource \"*\" (AWS requirement); image pulls are scoped to the asset repository.", "Resource::*")
 
 	// The workers read their plan and write their outputs under runs/
 	// (and perf-pipeline/<name>/runs/ when a pipeline prefix is used);
@@ -310,13 +373,26 @@ func NewPerformanceTestingStack(scope constructs.Construct, id string, props *Pr
 			"StringLike": map[string]interface{}{"s3:prefix": prefixes},
 		},
 	}))
+	suppress(taskRole, "AwsSolutions-IAM5", "Run ids are chosen at run time: workers may read and write objects under the run prefixes only.",
+		"regex:/^Resource::<Artifacts[0-9A-F]*\\.Arn>\\/(perf-pipeline\\/\\*\\/)?runs\\/\\*$/")
 
 	// The MCP Lambda (outside the VPC: it calls AWS APIs and Bedrock only).
 	fnLogs := awslogs.NewLogGroup(stack, jsii.String("McpLogs"), &awslogs.LogGroupProps{
 		Retention:     retention,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
+	// An explicit role, so that it carries no AWS managed policy: the
+	// function may write only its own log group.
+	fnRole := awsiam.NewRole(stack, jsii.String("McpRole"), &awsiam.RoleProps{
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+	})
+	fnRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("WriteOwnLogs"),
+		Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+		Resources: &[]*string{fnLogs.LogGroupArn()},
+	}))
 	fn := awslambda.NewFunction(stack, jsii.String("McpFunction"), &awslambda.FunctionProps{
+		Role:         fnRole,
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
 		Handler:      jsii.String("bootstrap"),
@@ -383,7 +459,21 @@ func NewPerformanceTestingStack(scope constructs.Construct, id string, props *Pr
 		Actions:   jsii.Strings("logs:GetLogEvents", "logs:FilterLogEvents"),
 		Resources: &[]*string{logGroup.LogGroupArn()},
 	}))
-	bucket.GrantReadWrite(fn, nil)
+	// The MCP server's artifacts live under perf-pipeline/ (sessions,
+	// plans, runs, analyses); nothing else in the bucket.
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("SessionObjects"),
+		Actions:   jsii.Strings("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
+		Resources: &[]*string{bucket.ArnForObjects(jsii.String("perf-pipeline/*"))},
+	}))
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ListSessions"),
+		Actions:   jsii.Strings("s3:ListBucket"),
+		Resources: &[]*string{bucket.BucketArn()},
+		Conditions: &map[string]interface{}{
+			"StringLike": map[string]interface{}{"s3:prefix": []string{"perf-pipeline/", "perf-pipeline/*"}},
+		},
+	}))
 	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:     jsii.String("ReadOwnStack"),
 		Actions: jsii.Strings("cloudformation:DescribeStacks"),
@@ -400,6 +490,14 @@ func NewPerformanceTestingStack(scope constructs.Construct, id string, props *Pr
 			Resources: jsii.Strings(p.BedrockModelArns...),
 		}))
 	}
+
+	suppress(fnRole, "AwsSolutions-IAM5", "Wildcards only where names are chosen at run time or AWS requires them: ecs:ListTasks takes only \"*\" (confined by the ecs:cluster condition); task definition revisions, task ids, the stack's id suffix, session keys and log streams are not known at deploy time.",
+		"Resource::*",
+		"regex:/^Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition\\/.*:\\*$/",
+		"regex:/^Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task\\/<Cluster[0-9A-F]*>\\/\\*$/",
+		"regex:/^Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack\\/.*\\/\\*$/",
+		"regex:/^Resource::<Artifacts[0-9A-F]*\\.Arn>\\/perf-pipeline\\/\\*$/",
+		"regex:/^Resource::<McpLogs[0-9A-F]*\\.Arn>:\\*$/")
 
 	out := func(key string, value *string, desc string) {
 		awscdk.NewCfnOutput(stack, jsii.String(key), &awscdk.CfnOutputProps{
@@ -418,7 +516,49 @@ func NewPerformanceTestingStack(scope constructs.Construct, id string, props *Pr
 	out(OutputAssignPublicIP, jsii.String(assignPublicIP), "whether worker tasks get a public IP")
 	out(OutputFunctionURL, url.Url(), "MCP server URL (IAM-signed requests)")
 	out(OutputVpcID, vpc.VpcId(), "VPC of the workers")
+	if p.DemoTarget {
+		url := addDemoTarget(stack, demoProps{
+			vpc: vpc, cluster: cluster, image: image, namespace: namespace, workers: sg,
+			subnets: taskSubnets, publicIP: assignPublicIP == "ENABLED", retention: retention,
+		})
+		out(OutputDemoTargetURL, url, "demo target (internal ALB; reachable from the workers)")
+	}
 	return stack
+}
+
+// suppress records a cdk-nag suppression of rule id on c and its
+// children, with the reason; appliesTo narrows it to those findings
+// ("regex:/…/" entries are regular expressions).
+func suppress(c constructs.IConstruct, id, reason string, appliesTo ...string) {
+	s := &cdknag.NagPackSuppression{Id: jsii.String(id), Reason: jsii.String(reason)}
+	if len(appliesTo) > 0 {
+		var at []interface{}
+		for _, a := range appliesTo {
+			if re, ok := strings.CutPrefix(a, "regex:"); ok {
+				at = append(at, &cdknag.RegexAppliesTo{Regex: jsii.String(re)})
+			} else {
+				at = append(at, a)
+			}
+		}
+		s.AppliesTo = &at
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(c, &[]*cdknag.NagPackSuppression{s}, jsii.Bool(true))
+}
+
+// serverAccessLogsPrefix is the artifacts bucket's access-log prefix when
+// access logs are on.
+func serverAccessLogsPrefix(logs awss3.Bucket) *string {
+	if logs == nil {
+		return nil
+	}
+	return jsii.String("artifacts/")
+}
+
+func (p Props) dockerfile() string {
+	if p.WorkerDockerfile == "" {
+		return "Dockerfile"
+	}
+	return p.WorkerDockerfile
 }
 
 // egressPorts is ports plus 443 (AWS APIs), deduplicated and sorted.

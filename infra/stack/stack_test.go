@@ -35,21 +35,7 @@ func TestMain(m *testing.M) {
 func synth(t *testing.T, props Props) assertions.Template {
 	t.Helper()
 	dir := t.TempDir()
-	lambdaDir := filepath.Join(dir, "lambda")
-	imageDir := filepath.Join(dir, "image")
-	for _, d := range []string{lambdaDir, imageDir} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(lambdaDir, "bootstrap"), []byte("#!/bin/sh\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(imageDir, "Dockerfile"), []byte("FROM scratch\nENTRYPOINT [\"/loadgen\"]\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	props.LambdaAssetDir = lambdaDir
-	props.WorkerImageDir = imageDir
+	props.LambdaAssetDir, props.WorkerImageDir = assetDirs(t, dir)
 	var tpl assertions.Template
 	check(t, func() {
 		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(dir, "cdk.out"))})
@@ -215,8 +201,27 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("%s = %v, want ENABLED without NAT", OutputAssignPublicIP, v)
 	}
 
+	// No AWS managed policy on any role (the Lambda's role is explicit).
+	for id, r := range resources(t, tpl, "AWS::IAM::Role") {
+		if m, ok := r["Properties"].(map[string]any)["ManagedPolicyArns"]; ok {
+			t.Errorf("role %s has managed policies %v", id, m)
+		}
+	}
+	count(t, tpl, "AWS::EC2::FlowLog", 0)
+
 	checkIAM(t, tpl)
 	checkNoBedrock(t, tpl)
+}
+
+func TestOptionalLogs(t *testing.T) {
+	tpl := synth(t, Props{AccessLogs: true, FlowLogs: true})
+	count(t, tpl, "AWS::S3::Bucket", 2)
+	has(t, tpl, "AWS::S3::Bucket", map[string]interface{}{
+		"LoggingConfiguration": obj(map[string]interface{}{"LogFilePrefix": "artifacts/"}),
+	})
+	count(t, tpl, "AWS::EC2::FlowLog", 1)
+	has(t, tpl, "AWS::EC2::FlowLog", map[string]interface{}{"TrafficType": "REJECT", "LogDestinationType": "cloud-watch-logs"})
+	checkIAM(t, tpl)
 }
 
 func TestNATAndCustomProps(t *testing.T) {
@@ -326,7 +331,15 @@ func checkIAM(t *testing.T, tpl assertions.Template) {
 	for id, doc := range docs {
 		for _, s := range doc["Statement"].([]any) {
 			s := s.(map[string]any)
-			if s["Effect"] != "Allow" || !hasStar(s["Resource"]) {
+			if s["Effect"] != "Allow" {
+				continue
+			}
+			for _, a := range strs(s["Action"]) {
+				if strings.Contains(a, "*") {
+					t.Errorf("policy %s: wildcard action %s", id, a)
+				}
+			}
+			if !hasStar(s["Resource"]) {
 				continue
 			}
 			for _, a := range strs(s["Action"]) {
@@ -377,4 +390,58 @@ func keys(m map[string]any) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+func TestDemoTarget(t *testing.T) {
+	tpl := synth(t, Props{DemoTarget: true})
+	count(t, tpl, "AWS::ElasticLoadBalancingV2::LoadBalancer", 1)
+	has(t, tpl, "AWS::ElasticLoadBalancingV2::LoadBalancer", map[string]interface{}{"Scheme": "internal"})
+	has(t, tpl, "AWS::ElasticLoadBalancingV2::Listener", map[string]interface{}{"Port": 80, "Protocol": "HTTP"})
+	has(t, tpl, "AWS::ElasticLoadBalancingV2::TargetGroup", map[string]interface{}{"HealthCheckPath": "/health", "Port": 80})
+	count(t, tpl, "AWS::ECS::Service", 1)
+	has(t, tpl, "AWS::ECS::Service", map[string]interface{}{"DesiredCount": 2, "LaunchType": "FARGATE"})
+	count(t, tpl, "AWS::ECS::TaskDefinition", 2)
+	has(t, tpl, "AWS::ECS::TaskDefinition", map[string]interface{}{
+		"ContainerDefinitions": arr(obj(map[string]interface{}{
+			"Name":         "demo",
+			"Command":      arr("demo-target", "--addr", "0.0.0.0:8080", "--allow-non-loopback"),
+			"PortMappings": arr(obj(map[string]interface{}{"ContainerPort": 8080})),
+		})),
+		"RuntimePlatform": map[string]interface{}{"CpuArchitecture": "ARM64", "OperatingSystemFamily": "LINUX"},
+	})
+	count(t, tpl, "AWS::ServiceDiscovery::Service", 1)
+	// The load balancer admits the workers' security group on port 80 and
+	// nothing else.
+	for id, r := range resources(t, tpl, "AWS::EC2::SecurityGroupIngress") {
+		p := r["Properties"].(map[string]any)
+		if _, cidr := p["CidrIp"]; cidr {
+			t.Errorf("ingress %s from a CIDR: %v", id, p)
+		}
+	}
+	ports := map[string]int{}
+	for _, r := range resources(t, tpl, "AWS::EC2::SecurityGroupIngress") {
+		p := r["Properties"].(map[string]any)
+		if p["SourceSecurityGroupId"] != nil {
+			ports[fmt.Sprint(p["FromPort"])]++
+		}
+	}
+	// 80: workers → load balancer; 8080: load balancer → tasks and
+	// workers → tasks by Cloud Map name.
+	if ports["80"] != 1 || ports["8080"] != 2 || len(ports) != 2 {
+		t.Errorf("ingress rules by port = %v, want 80 from the workers and 8080 from the ALB and the workers", ports)
+	}
+	// Nothing blocks `cdk destroy`.
+	for id, r := range resources(t, tpl, "AWS::ElasticLoadBalancingV2::LoadBalancer") {
+		attrs, _ := r["Properties"].(map[string]any)["LoadBalancerAttributes"].([]any)
+		for _, a := range attrs {
+			if a := a.(map[string]any); a["Key"] == "deletion_protection.enabled" && a["Value"] != "false" {
+				t.Errorf("load balancer %s: deletion protection %v", id, a["Value"])
+			}
+		}
+	}
+	outs := template(t, tpl)["Outputs"].(map[string]any)
+	if _, ok := outs[OutputDemoTargetURL]; !ok {
+		t.Errorf("output %s missing", OutputDemoTargetURL)
+	}
+	checkIAM(t, tpl)
 }

@@ -15,6 +15,12 @@
 //	                  (default ../build/lambda, relative to infra/)
 //	workerImageDir    worker image build context (default .., the
 //	                  repository root)
+//	workerDockerfile  the Dockerfile inside it (default
+//	                  infra/worker.Dockerfile)
+//	accessLogs        true: server access logs for the artifacts bucket
+//	flowLogs          true: the VPC's rejected flows in CloudWatch Logs
+//	demo              true: the demo target on Fargate behind an internal
+//	                  ALB (output DemoTargetUrl)
 //
 // The account and region come from CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION
 // (set by the cdk CLI from the current credentials).
@@ -28,6 +34,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/loadgen/loadgen/infra/stack"
 )
@@ -98,6 +105,13 @@ func main() {
 		BedrockModelArns: list("bedrockModelArns"),
 		LambdaAssetDir:   ctx("lambdaAssetDir", "../build/lambda"),
 		WorkerImageDir:   ctx("workerImageDir", ".."),
+		WorkerDockerfile: ctx("workerDockerfile", "infra/worker.Dockerfile"),
+		AccessLogs:       ctx("accessLogs", "false") == "true",
+		FlowLogs:         ctx("flowLogs", "false") == "true",
+		DemoTarget:       ctx("demo", "false") == "true",
 	})
+	// cdk-nag's AWS Solutions rules: synth fails on any finding the stack
+	// neither fixes nor suppresses with a reason.
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	app.Synth(nil)
 }
