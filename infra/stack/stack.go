@@ -88,6 +88,10 @@ type Props struct {
 	// AccessLogs adds a bucket for the artifacts bucket's server access
 	// logs (off by default: every worker upload is a logged request).
 	AccessLogs bool
+	// PrivateWorkers runs the workers in the private subnets even without
+	// NAT gateways (isolated: they reach only targets inside the VPC, such
+	// as the demo target, and AWS services through the VPC endpoints).
+	PrivateWorkers bool
 	// DemoTarget adds the demo target (`loadgen demo-target`) as a Fargate
 	// service behind an internal load balancer on port 80, which only the
 	// workers may reach, registered as demo.<namespace> too.
@@ -193,12 +197,12 @@ func NewPerformanceTestingStack(scope constructs.Construct, id string, props *Pr
 	})
 	taskSubnets := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC}
 	assignPublicIP := "ENABLED"
-	if p.NATGateways > 0 {
+	if p.NATGateways > 0 || p.PrivateWorkers {
 		taskSubnets = &awsec2.SubnetSelection{SubnetType: privateType}
 		assignPublicIP = "DISABLED"
 		// Tasks in private subnets pull the image and write logs through
-		// interface endpoints instead of the NAT gateways (NAT data
-		// processing is charged per GB). In public subnets with a public
+		// interface endpoints: without NAT there is no other way, and with
+		// NAT they save its data processing (charged per GB). In public subnets with a public
 		// IP the tasks reach these services directly, so the endpoints
 		// (charged per hour and AZ) are not created.
 		for _, e := range []struct {

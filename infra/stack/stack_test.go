@@ -445,3 +445,16 @@ func TestDemoTarget(t *testing.T) {
 	}
 	checkIAM(t, tpl)
 }
+
+func TestPrivateWorkersWithoutNAT(t *testing.T) {
+	tpl := synth(t, Props{PrivateWorkers: true, DemoTarget: true})
+	count(t, tpl, "AWS::EC2::NatGateway", 0)
+	// S3 gateway + ECR api, ECR dkr and Logs interface endpoints: the
+	// isolated workers pull their image and write logs through them.
+	count(t, tpl, "AWS::EC2::VPCEndpoint", 4)
+	outs := template(t, tpl)["Outputs"].(map[string]any)
+	if v := outs[OutputAssignPublicIP].(map[string]any)["Value"]; v != "DISABLED" {
+		t.Errorf("%s = %v, want DISABLED in private subnets", OutputAssignPublicIP, v)
+	}
+	checkIAM(t, tpl)
+}

@@ -19,6 +19,8 @@
 //	                  infra/worker.Dockerfile)
 //	accessLogs        true: server access logs for the artifacts bucket
 //	flowLogs          true: the VPC's rejected flows in CloudWatch Logs
+//	privateWorkers    true: workers in the private subnets even without NAT
+//	                  (VPC-internal targets only; endpoints for ECR, Logs)
 //	demo              true: the demo target on Fargate behind an internal
 //	                  ALB (output DemoTargetUrl)
 //
@@ -109,6 +111,7 @@ func main() {
 		AccessLogs:       ctx("accessLogs", "false") == "true",
 		FlowLogs:         ctx("flowLogs", "false") == "true",
 		DemoTarget:       ctx("demo", "false") == "true",
+		PrivateWorkers:   ctx("privateWorkers", "false") == "true",
 	})
 	// cdk-nag's AWS Solutions rules: synth fails on any finding the stack
 	// neither fixes nor suppresses with a reason.
