@@ -22,7 +22,7 @@ func TestNag(t *testing.T) {
 		{},
 		{NATGateways: 1, BedrockModelArns: []string{"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-x"}},
 		{AccessLogs: true, FlowLogs: true, DemoTarget: true},
-		{PrivateWorkers: true, DemoTarget: true},
+		{PrivateWorkers: true, DemoTarget: true, Dashboard: true},
 	} {
 		t.Run(fmt.Sprintf("nat=%d,logs=%t,private=%t", props.NATGateways, props.AccessLogs, props.PrivateWorkers), func(t *testing.T) {
 			dir := t.TempDir()

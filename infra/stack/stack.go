@@ -44,6 +44,8 @@ const (
 	OutputFunctionURL     = "FunctionUrl"
 	OutputVpcID           = "VpcId"
 	OutputDemoTargetURL   = "DemoTargetUrl"
+	OutputDashboardURL    = "DashboardUrl"
+	OutputDashboardToken  = "DashboardTokenSecretArn"
 )
 
 // workerImageExcludes are left out of the worker image's build context.
@@ -96,6 +98,14 @@ type Props struct {
 	// service behind an internal load balancer on port 80, which only the
 	// workers may reach, registered as demo.<namespace> too.
 	DemoTarget bool
+	// Dashboard adds the web dashboard (`loadgen ui`) as a Fargate service
+	// behind an internal load balancer on port 80, open to DashboardCIDRs
+	// (default: the VPC), its login token in a Secrets Manager secret. It
+	// serves the MCP tools with the Lambda's permissions: sessions in the
+	// bucket, runs on the workers.
+	Dashboard bool
+	// DashboardCIDRs may reach the dashboard (e.g. a VPN's range).
+	DashboardCIDRs []string
 	// FlowLogs records the VPC's rejected flows in CloudWatch Logs (off
 	// by default; accepted flows are never logged: they are the load).
 	FlowLogs bool
@@ -415,93 +425,12 @@ func NewPerformanceTestingStack(scope constructs.Construct, id string, props *Pr
 		InvokeMode: awslambda.InvokeMode_RESPONSE_STREAM,
 	})
 
-	clusterCondition := &map[string]interface{}{
-		"ArnEquals": map[string]interface{}{"ecs:cluster": cluster.ClusterArn()},
+	ctl := control{
+		stack: stack, stackName: stackName, cluster: cluster, td: td, roles: []awsiam.IRole{execRole, taskRole},
+		workerLogs: logGroup, bucket: bucket, models: p.BedrockModelArns,
 	}
-	// Any revision of this task definition's family, in this cluster only.
-	familyArn := stack.FormatArn(&awscdk.ArnComponents{
-		Service:      jsii.String("ecs"),
-		Resource:     jsii.String("task-definition"),
-		ResourceName: jsii.String(*td.Family() + ":*"),
-	})
-	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("RunWorkers"),
-		Actions:    jsii.Strings("ecs:RunTask"),
-		Resources:  &[]*string{familyArn},
-		Conditions: clusterCondition,
-	}))
-	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("PassWorkerRoles"),
-		Actions:   jsii.Strings("iam:PassRole"),
-		Resources: &[]*string{execRole.RoleArn(), taskRole.RoleArn()},
-		Conditions: &map[string]interface{}{
-			"StringEquals": map[string]interface{}{"iam:PassedToService": "ecs-tasks.amazonaws.com"},
-		},
-	}))
-	taskArns := stack.FormatArn(&awscdk.ArnComponents{
-		Service:      jsii.String("ecs"),
-		Resource:     jsii.String("task"),
-		ResourceName: jsii.String(*cluster.ClusterName() + "/*"),
-	})
-	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("FollowWorkers"),
-		Actions:    jsii.Strings("ecs:DescribeTasks", "ecs:StopTask"),
-		Resources:  &[]*string{taskArns},
-		Conditions: clusterCondition,
-	}))
-	// ListTasks has no resource-level permission (AWS requires "*"); the
-	// ecs:cluster condition confines it to this cluster.
-	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("ListWorkers"),
-		Actions:    jsii.Strings("ecs:ListTasks"),
-		Resources:  jsii.Strings("*"),
-		Conditions: clusterCondition,
-	}))
-	// The workers' logs, for the tools that show them.
-	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("ReadWorkerLogs"),
-		Actions:   jsii.Strings("logs:GetLogEvents", "logs:FilterLogEvents"),
-		Resources: &[]*string{logGroup.LogGroupArn()},
-	}))
-	// The MCP server's artifacts live under perf-pipeline/ (sessions,
-	// plans, runs, analyses); nothing else in the bucket.
-	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("SessionObjects"),
-		Actions:   jsii.Strings("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
-		Resources: &[]*string{bucket.ArnForObjects(jsii.String("perf-pipeline/*"))},
-	}))
-	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("ListSessions"),
-		Actions:   jsii.Strings("s3:ListBucket"),
-		Resources: &[]*string{bucket.BucketArn()},
-		Conditions: &map[string]interface{}{
-			"StringLike": map[string]interface{}{"s3:prefix": []string{"perf-pipeline/", "perf-pipeline/*"}},
-		},
-	}))
-	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:     jsii.String("ReadOwnStack"),
-		Actions: jsii.Strings("cloudformation:DescribeStacks"),
-		Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{
-			Service:      jsii.String("cloudformation"),
-			Resource:     jsii.String("stack"),
-			ResourceName: jsii.String(stackName + "/*"),
-		})},
-	}))
-	if len(p.BedrockModelArns) > 0 {
-		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("InvokeModels"),
-			Actions:   jsii.Strings("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"),
-			Resources: jsii.Strings(p.BedrockModelArns...),
-		}))
-	}
-
-	suppress(fnRole, "AwsSolutions-IAM5", "Wildcards only where names are chosen at run time or AWS requires them: ecs:ListTasks takes only \"*\" (confined by the ecs:cluster condition); task definition revisions, task ids, the stack's id suffix, session keys and log streams are not known at deploy time.",
-		"Resource::*",
-		"regex:/^Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition\\/.*:\\*$/",
-		"regex:/^Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task\\/<Cluster[0-9A-F]*>\\/\\*$/",
-		"regex:/^Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack\\/.*\\/\\*$/",
-		"regex:/^Resource::<Artifacts[0-9A-F]*\\.Arn>\\/perf-pipeline\\/\\*$/",
-		"regex:/^Resource::<McpLogs[0-9A-F]*\\.Arn>:\\*$/")
+	ctl.grant(fnRole)
+	suppress(fnRole, "AwsSolutions-IAM5", ctl.wildcardReason(), append(ctl.wildcards(), "regex:/^Resource::<McpLogs[0-9A-F]*\\.Arn>:\\*$/")...)
 
 	out := func(key string, value *string, desc string) {
 		awscdk.NewCfnOutput(stack, jsii.String(key), &awscdk.CfnOutputProps{
@@ -520,12 +449,22 @@ func NewPerformanceTestingStack(scope constructs.Construct, id string, props *Pr
 	out(OutputAssignPublicIP, jsii.String(assignPublicIP), "whether worker tasks get a public IP")
 	out(OutputFunctionURL, url.Url(), "MCP server URL (IAM-signed requests)")
 	out(OutputVpcID, vpc.VpcId(), "VPC of the workers")
+	svcBase := base{
+		vpc: vpc, cluster: cluster, image: image, namespace: namespace,
+		subnets: taskSubnets, publicIP: assignPublicIP == "ENABLED", retention: retention,
+	}
 	if p.DemoTarget {
-		url := addDemoTarget(stack, demoProps{
-			vpc: vpc, cluster: cluster, image: image, namespace: namespace, workers: sg,
-			subnets: taskSubnets, publicIP: assignPublicIP == "ENABLED", retention: retention,
-		})
+		// Two tasks of `loadgen demo-target`; only the workers reach them.
+		_, url := addService(stack, svcBase, service{
+			id: "Demo", name: "demo target", count: 2, port: demoPort, healthPath: "/health", healthCodes: "200",
+			command: []string{"demo-target", "--addr", "0.0.0.0:8080", "--allow-non-loopback"},
+			from:    []awsec2.IPeer{sg}, fromSG: sg,
+		}, "demo")
+		sg.AddEgressRule(awsec2.Peer_Ipv4(vpc.VpcCidrBlock()), awsec2.Port_Tcp(jsii.Number(demoPort)), jsii.String("demo target tasks (Cloud Map)"), jsii.Bool(false))
 		out(OutputDemoTargetURL, url, "demo target (internal ALB; reachable from the workers)")
+	}
+	if p.Dashboard {
+		addDashboard(stack, svcBase, ctl, p, bucket, stackName, out)
 	}
 	return stack
 }

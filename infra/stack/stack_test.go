@@ -458,3 +458,46 @@ func TestPrivateWorkersWithoutNAT(t *testing.T) {
 	}
 	checkIAM(t, tpl)
 }
+
+func TestDashboard(t *testing.T) {
+	tpl := synth(t, Props{Dashboard: true, DashboardCIDRs: []string{"192.168.10.0/24"}})
+	has(t, tpl, "AWS::ElasticLoadBalancingV2::LoadBalancer", map[string]interface{}{"Scheme": "internal"})
+	has(t, tpl, "AWS::ElasticLoadBalancingV2::TargetGroup", map[string]interface{}{"HealthCheckPath": "/login"})
+	count(t, tpl, "AWS::SecretsManager::Secret", 1)
+	has(t, tpl, "AWS::ECS::TaskDefinition", map[string]interface{}{
+		"ContainerDefinitions": arr(obj(map[string]interface{}{
+			"Name":    "dashboard",
+			"Command": arr("ui", "--addr", "0.0.0.0:8780"),
+			"Secrets": arr(obj(map[string]interface{}{"Name": "LOADGEN_MCP_TOKEN"})),
+			"Environment": assertions.Match_ArrayWith(arr(
+				obj(map[string]interface{}{"Name": "LOADGEN_ECS_STACK", "Value": "Perf"}),
+			)),
+		})),
+	})
+	// Only the given range reaches the dashboard's load balancer.
+	var cidrs []string
+	for _, r := range resources(t, tpl, "AWS::EC2::SecurityGroup") {
+		p := r["Properties"].(map[string]any)
+		if strings.Contains(fmt.Sprint(p["GroupDescription"]), "web dashboard load balancer") {
+			in, _ := p["SecurityGroupIngress"].([]any)
+			for _, rule := range in {
+				cidrs = append(cidrs, fmt.Sprint(rule.(map[string]any)["CidrIp"], ":", rule.(map[string]any)["FromPort"]))
+			}
+		}
+	}
+	if !slices.Equal(cidrs, []string{"192.168.10.0/24:80"}) {
+		t.Errorf("dashboard ingress = %v, want 192.168.10.0/24 on 80 only", cidrs)
+	}
+	// The token never appears in the template, only the secret's reference.
+	b, _ := json.Marshal(template(t, tpl))
+	if strings.Contains(string(b), "SecretString\":\"") {
+		t.Error("a secret value in the template")
+	}
+	outs := template(t, tpl)["Outputs"].(map[string]any)
+	for _, k := range []string{OutputDashboardURL, OutputDashboardToken} {
+		if _, ok := outs[k]; !ok {
+			t.Errorf("output %s missing", k)
+		}
+	}
+	checkIAM(t, tpl)
+}

@@ -21,6 +21,9 @@
 //	flowLogs          true: the VPC's rejected flows in CloudWatch Logs
 //	privateWorkers    true: workers in the private subnets even without NAT
 //	                  (VPC-internal targets only; endpoints for ECR, Logs)
+//	dashboard         true: the web dashboard (loadgen ui) on Fargate
+//	                  behind an internal ALB (output DashboardUrl)
+//	dashboardCidrs    who may reach it, comma-separated (default: the VPC)
 //	demo              true: the demo target on Fargate behind an internal
 //	                  ALB (output DemoTargetUrl)
 //
@@ -112,6 +115,8 @@ func main() {
 		FlowLogs:         ctx("flowLogs", "false") == "true",
 		DemoTarget:       ctx("demo", "false") == "true",
 		PrivateWorkers:   ctx("privateWorkers", "false") == "true",
+		Dashboard:        ctx("dashboard", "false") == "true",
+		DashboardCIDRs:   list("dashboardCidrs"),
 	})
 	// cdk-nag's AWS Solutions rules: synth fails on any finding the stack
 	// neither fixes nor suppresses with a reason.
