@@ -20,6 +20,7 @@ import (
 func newMCPCmd() *cobra.Command {
 	var ai aiFlags
 	var httpAddr, artifacts string
+	var withUI bool
 	var docsRoots, allow []string
 	var lim mcpserver.Limits
 	cmd := &cobra.Command{
@@ -80,6 +81,9 @@ environment (LOADGEN_ARTIFACTS, LOADGEN_DOCS_ROOTS, LOADGEN_ALLOW_TARGETS, LOADG
 				where = l.Root()
 			}
 			if httpAddr == "" {
+				if withUI {
+					return exitWith(exitUsage, errors.New("--ui needs --http"))
+				}
 				fmt.Fprintf(stderr, "loadgen mcp: stdio; artifacts in %s\n", where)
 				err := srv.NewMCP().Run(ctx, &mcp.StdioTransport{})
 				if err != nil && !errors.Is(err, context.Canceled) {
@@ -87,12 +91,18 @@ environment (LOADGEN_ARTIFACTS, LOADGEN_DOCS_ROOTS, LOADGEN_ALLOW_TARGETS, LOADG
 				}
 				return nil
 			}
-			return serveMCPHTTP(ctx, srv, httpAddr, where, stderr)
+			if !withUI {
+				return serveMCPHTTP(ctx, srv, httpAddr, where, stderr, nil)
+			}
+			return serveMCPHTTP(ctx, srv, httpAddr, where, stderr, func(mux *http.ServeMux, token string) (func(), error) {
+				return mountUI(ctx, mux, srv, cfg.Store, token, stderr)
+			})
 		},
 	}
 	ai.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&httpAddr, "http", "", "serve streamable HTTP on this address (e.g. 127.0.0.1:8765) instead of stdio")
+	fl.BoolVar(&withUI, "ui", false, "with --http, also serve the web dashboard at /ui/ (same token)")
 	fl.StringVar(&artifacts, "artifacts", "", "artifact store: a folder or s3://bucket/prefix (default: $LOADGEN_ARTIFACTS, else ~/.local/share/loadgen/artifacts)")
 	fl.StringArrayVar(&docsRoots, "docs-root", nil, "folder analyze_architecture may read documents from (repeatable)")
 	fl.StringArrayVar(&allow, "allow-target", nil, "extra allowed target: HOST, HOST:PORT or CIDR (repeatable; loopback is always allowed)")
@@ -103,9 +113,11 @@ environment (LOADGEN_ARTIFACTS, LOADGEN_DOCS_ROOTS, LOADGEN_ALLOW_TARGETS, LOADG
 	return cmd
 }
 
-// serveMCPHTTP serves streamable HTTP at /mcp until ctx ends, then lets
-// the runs in progress stop gracefully.
-func serveMCPHTTP(ctx context.Context, srv *mcpserver.Server, addr, where string, stderr interface{ Write([]byte) (int, error) }) error {
+// serveMCPHTTP serves streamable HTTP at /mcp (and the dashboard, when
+// mount is not nil) until ctx ends, then lets the runs in progress stop
+// gracefully.
+func serveMCPHTTP(ctx context.Context, srv *mcpserver.Server, addr, where string, stderr interface{ Write([]byte) (int, error) },
+	mount func(*http.ServeMux, string) (func(), error)) error {
 	token := os.Getenv(mcpserver.TokenEnv)
 	if err := mcpserver.CheckListen(addr, token); err != nil {
 		return exitWith(exitUsage, err)
@@ -116,6 +128,15 @@ func serveMCPHTTP(ctx context.Context, srv *mcpserver.Server, addr, where string
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", srv.HTTPHandler(mcpserver.HTTPOptions{Token: token}))
+	if mount != nil {
+		closeUI, err := mount(mux, token)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer closeUI()
+		fmt.Fprintf(stderr, "loadgen mcp: dashboard at http://%s%s\n", ln.Addr(), uiMount)
+	}
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	auth := "no token (loopback only)"
 	if token != "" {
