@@ -106,7 +106,7 @@ func Generate(ctx context.Context, docs []string, outDir string, opts Options) (
 		return out, fmt.Errorf("scenarios: %w", err)
 	}
 	out.Scenarios, out.Files = set, append(out.Files, ScenariosFile)
-	progress(Progress{Step: "scenarios", Done: true, Detail: fmt.Sprintf("%d scenarios (%s) → %s", len(set.Scenarios), set.Source, ScenariosFile)})
+	progress(Progress{Step: "scenarios", Done: true, Detail: fmt.Sprintf("%s (%s) → %s", count(len(set.Scenarios), "scenario"), set.Source, ScenariosFile)})
 
 	progress(Progress{Step: "plans"})
 	res, err := plangen.Plans(ctx, set, m, plangen.Options{Provider: opts.Provider, Repairs: opts.Repairs, Target: opts.Target})
@@ -121,9 +121,9 @@ func Generate(ctx context.Context, docs []string, outDir string, opts Options) (
 	for _, f := range written.Files() {
 		out.Files = append(out.Files, filepath.ToSlash(filepath.Join(PlansDir, f)))
 	}
-	detail := fmt.Sprintf("%d plans (%s) → %s/", len(res.Plans), res.Source, PlansDir)
+	detail := fmt.Sprintf("%s (%s) → %s/", count(len(res.Plans), "plan"), res.Source, PlansDir)
 	if opts.JMeter {
-		detail += fmt.Sprintf(", with %d JMeter exports", len(written.JMeter))
+		detail += ", with " + count(len(written.JMeter), "JMeter export")
 	}
 	progress(Progress{Step: "plans", Done: true, Detail: detail})
 	return out, nil
@@ -202,3 +202,11 @@ func WriteJSON(path string, v any) error {
 
 // WriteText writes text to path, whole or not at all.
 func WriteText(path, text string) error { return atomicfile.Write(path, []byte(text)) }
+
+// count is "1 plan", "2 plans".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

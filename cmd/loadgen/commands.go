@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/signal"
 	"syscall"
@@ -12,10 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/loadgen/loadgen/examples"
 	"github.com/loadgen/loadgen/examples/demo"
 	"github.com/loadgen/loadgen/loadgen"
-	"github.com/loadgen/loadgen/loadgen/record"
 	"github.com/loadgen/loadgen/planspec"
 )
 
@@ -70,49 +67,6 @@ func newVersionCmd() *cobra.Command {
 			fmt.Fprintln(cmd.OutOrStdout(), "loadgen", loadgen.Version)
 		},
 	}
-}
-
-func newQuickstartCmd() *cobra.Command {
-	f := runFlags{jtlSample: 1, jtlMode: "all"}
-	cmd := &cobra.Command{
-		Use:   "quickstart",
-		Short: "Start the built-in demo target on 127.0.0.1 and run the example plan against it",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
-			url, stop, err := demo.Start(ctx, "127.0.0.1:0", demo.Options{})
-			if err != nil {
-				return exitWith(exitRuntime, fmt.Errorf("start demo target: %w", err))
-			}
-			defer func() {
-				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				_ = stop(sctx)
-			}()
-			src, err := fs.ReadFile(examples.Plans, "plans/quickstart.yaml")
-			if err != nil {
-				return exitWith(exitRuntime, err)
-			}
-			p, err := planspec.Parse(src, "examples/plans/quickstart.yaml", planspec.Options{Target: url})
-			if err != nil {
-				return exitWith(exitRuntime, fmt.Errorf("embedded plan: %w", err))
-			}
-			f.target = url
-			fmt.Fprintf(cmd.OutOrStdout(), "demo target on %s; running examples/plans/quickstart.yaml (%d scenarios)\n", url, len(p.Scenarios))
-			return runPlan(ctx, p, f, mustJTL(f), cmd.OutOrStdout(), cmd.ErrOrStderr())
-		},
-	}
-	cmd.Flags().StringVarP(&f.out, "out", "o", "out/quickstart", "output folder")
-	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "no live progress")
-	return cmd
-}
-
-func mustJTL(f runFlags) record.JTLOptions {
-	o, _ := jtlOptions(f)
-	return o
 }
 
 func newDemoCmd() *cobra.Command {

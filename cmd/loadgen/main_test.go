@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -295,22 +297,156 @@ func TestSchemaIsJSON(t *testing.T) {
 	}
 }
 
+// TestQuickstart runs the quickstart end to end: the fake API demo target,
+// the offline pipeline (architecture → scenarios → plans → JMeter exports),
+// the run, the analysis and the report, one printed line per step.
 func TestQuickstart(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs for ~5 s")
+		t.Skip("runs for ~10 s")
 	}
 	out := t.TempDir()
+	begin := time.Now()
 	code, stdout, stderr := cli(t, "quickstart", "--out", out, "--quiet")
+	took := time.Since(begin)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	for _, f := range []string{"results.jtl", "latency.hlog", "summary.json"} {
-		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+	if took > 45*time.Second {
+		t.Errorf("quickstart took %v", took)
+	}
+	t.Logf("quickstart took %v:\n%s", took, stdout)
+
+	// One line per step, in pipeline order, each naming what it wrote.
+	steps := []struct{ name, mentions string }{
+		{"target", "http://127.0.0.1:"},
+		{"docs", filepath.Join(out, "docs")},
+		{"architecture", filepath.Join(out, "architecture.json")},
+		{"scenarios", filepath.Join(out, "scenarios.json")},
+		{"plans", filepath.Join(out, "plans")},
+		{"jmeter", filepath.Join(out, "plans", "jmeter")},
+		{"execute", filepath.Join(out, "runs")},
+		{"analyze", "results_analysis.json"},
+		{"report", "report.html"},
+		{"report.html", out},
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	at := 0
+	for _, st := range steps {
+		found := false
+		for ; at < len(lines); at++ {
+			if strings.HasPrefix(lines[at], st.name+":") {
+				found = true
+				if !strings.Contains(lines[at], st.mentions) {
+					t.Errorf("step %s: %q does not mention %q", st.name, lines[at], st.mentions)
+				}
+				break
+			}
+		}
+		if !found {
+			t.Fatalf("no %q line in order in:\n%s", st.name, stdout)
+		}
+	}
+
+	// The files each step claims.
+	plan := filepath.Join(out, "plans", "load.yaml")
+	run := filepath.Join(out, "runs", "load")
+	for _, f := range []string{
+		filepath.Join(out, "docs", "openapi.yaml"), filepath.Join(out, "docs", "architecture.md"), filepath.Join(out, "docs", "nfrs.yaml"),
+		filepath.Join(out, "architecture.json"), filepath.Join(out, "scenarios.json"), plan,
+		filepath.Join(out, "plans", "jmeter", "load.jmx"), filepath.Join(out, "plans", "jmeter", "load", "pom.xml"),
+		filepath.Join(run, "results.jtl"), filepath.Join(run, "latency.hlog"), filepath.Join(run, "summary.json"),
+		filepath.Join(run, "results_analysis.json"), filepath.Join(run, "report.html"),
+	} {
+		if st, err := os.Stat(f); err != nil || st.Size() == 0 {
 			t.Errorf("%s missing or empty", f)
 		}
 	}
-	if !strings.Contains(stdout, "demo target on http://127.0.0.1:") {
-		t.Errorf("stdout: %s", stdout)
+	last := lines[len(lines)-1]
+	if want := "report.html: " + filepath.Join(run, "report.html"); last != want {
+		t.Errorf("last line %q, want %q", last, want)
+	}
+	if b, _ := os.ReadFile(filepath.Join(run, "report.html")); !strings.Contains(string(b), "<html") {
+		t.Error("report.html is not HTML")
+	}
+
+	// The run followed the generated journey against the fake API: every
+	// step of the plan has rows, and the login's token created orders.
+	var sum struct {
+		Total struct {
+			Count  int64            `json:"count"`
+			Status map[string]int64 `json:"status"`
+		} `json:"total"`
+		Steps []struct {
+			Label string `json:"label"`
+			Count int64  `json:"count"`
+		} `json:"steps"`
+		ThresholdsOK bool `json:"thresholds_ok"`
+	}
+	b, err := os.ReadFile(filepath.Join(run, "summary.json"))
+	if err != nil || json.Unmarshal(b, &sum) != nil {
+		t.Fatalf("summary.json: %v", err)
+	}
+	src, _ := os.ReadFile(plan)
+	for _, st := range sum.Steps {
+		if st.Count == 0 || !strings.Contains(string(src), "name: "+st.Label) {
+			t.Errorf("step %q: %d requests (in the plan: %v)", st.Label, st.Count, strings.Contains(string(src), "name: "+st.Label))
+		}
+	}
+	if len(sum.Steps) < 3 || sum.Total.Count < 50 || sum.Total.Status["201"] == 0 || !sum.ThresholdsOK {
+		t.Errorf("summary: %d steps, %d requests, statuses %v, thresholds ok %v", len(sum.Steps), sum.Total.Count, sum.Total.Status, sum.ThresholdsOK)
+	}
+}
+
+// TestQuickstartInterrupted: Ctrl-C during the run stops it gracefully;
+// the partial run is still analysed and reported, and the exit code is 130.
+func TestQuickstartInterrupted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the quickstart")
+	}
+	out := t.TempDir()
+	cmd := exec.Command(binary, "quickstart", "--out", out, "--quiet")
+	pr, pw := io.Pipe()
+	cmd.Stdout = pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	deadline := time.After(30 * time.Second)
+	for waiting := true; waiting; {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatal("quickstart ended before its run")
+			}
+			waiting = !strings.HasPrefix(l, "jmeter:")
+		case <-deadline:
+			t.Fatal("no jmeter line within 30 s")
+		}
+	}
+	time.Sleep(time.Second) // into the run
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	waitExit(t, cmd, 130, 15*time.Second)
+	pw.Close()
+	var rest []string
+	for l := range lines {
+		rest = append(rest, l)
+	}
+	report := filepath.Join(out, "runs", "load", "report.html")
+	if st, err := os.Stat(report); err != nil || st.Size() == 0 {
+		t.Errorf("no report after the interrupt: %v", err)
+	}
+	if len(rest) == 0 || rest[len(rest)-1] != "report.html: "+report {
+		t.Errorf("lines after the interrupt: %q", rest)
 	}
 }
 

@@ -1,5 +1,7 @@
 // Package demo is a small, fast HTTP service to point load at: the target of
-// `loadgen quickstart`, of the example plans, of tests and of benchmarks.
+// `loadgen demo`, of the example plans, of tests and of benchmarks. The fake
+// API (examples/fake-api, `loadgen demo-target`, `loadgen quickstart`) serves
+// it for every path its own catalogue does not own.
 //
 // Endpoints (JSON unless noted):
 //
