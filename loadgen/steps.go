@@ -35,13 +35,15 @@ type compiled struct {
 	varSlots map[string]int // extracted variable -> slot in a VU's variables
 	varNames []string
 	feeders  []*feederRT
-	uses     []bool // feeders used by the scenario being compiled
+	uses     []bool      // feeders used by the scenario being compiled
+	extra    [][2]string // headers added to every request, after the plan's
 }
 
 // compile prepares every request of the plan once: URL resolved against the
-// target, headers merged, body serialised.
-func compile(p *planspec.Plan, target string) (*compiled, error) {
-	c := &compiled{varSlots: map[string]int{}, feeders: newFeeders(p)}
+// target, headers merged, body serialised. extra headers are added to
+// every request, replacing the plan's of the same name.
+func compile(p *planspec.Plan, target string, extra ...[2]string) (*compiled, error) {
+	c := &compiled{varSlots: map[string]int{}, feeders: newFeeders(p), extra: extra}
 	if target == "" {
 		target = p.Target
 	}

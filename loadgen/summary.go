@@ -42,6 +42,8 @@ type RunInfo struct {
 	StartupMs   float64   `json:"startup_ms"`
 	Interrupted bool      `json:"interrupted"`
 	StopReason  string    `json:"stop_reason,omitempty"`
+	// RunID is Options.RunID (empty when none was given).
+	RunID string `json:"run_id,omitempty"`
 }
 
 // Stats are the statistics of one label or of all requests. Durations are
@@ -136,6 +138,7 @@ func (r *recorder) runInfo(end time.Time) RunInfo {
 		Host:       host,
 		GoVersion:  runtime.Version(),
 		Target:     e.target(),
+		RunID:      e.opts.RunID,
 	}
 	if first := e.firstReq.Load(); first > 0 && !e.opts.ProcessStart.IsZero() {
 		info.StartupMs = round3(float64(e.base.Add(time.Duration(first)).Sub(e.opts.ProcessStart)) / 1e6)

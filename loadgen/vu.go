@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/expr-lang/expr/vm"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/loadgen/loadgen/loadgen/httpx"
 	"github.com/loadgen/loadgen/loadgen/record"
@@ -42,6 +43,8 @@ type vu struct {
 	iter   atomic.Int64 // iterations started
 	flow   flowState
 	vm     *vm.VM // reused by the checks (allocated by the first)
+
+	traceRNG uint64 // state of the request sampling draws (see sampled)
 }
 
 func newVU(sr *scenarioRun, id int32) *vu {
@@ -50,6 +53,8 @@ func newVU(sr *scenarioRun, id int32) *vu {
 		id:  id,
 		sr:  sr,
 		rng: rand.New(rand.NewPCG(uint64(sr.index)<<32|uint64(id), e.seed)),
+
+		traceRNG: e.seed ^ (uint64(sr.index)<<32 | uint64(id)),
 	}
 	if n := len(e.comp.varNames); n > 0 {
 		v.flow.vars, v.flow.set = make([]string, n), make([]bool, n)
@@ -257,10 +262,18 @@ func (v *vu) runStep(ctx context.Context, s *step, st *iterationState, parent *t
 
 	e := v.sr.e
 	req := s.req
-	if req == nil || v.flow.jar != nil {
+	var span trace.Span
+	var traceHdr [][2]string
+	if e.tracer != nil && v.sampled() {
+		span, traceHdr = v.startSpan(ctx, s)
+	}
+	if req == nil || v.flow.jar != nil || span != nil {
 		var err error
-		if req, err = v.build(s); err != nil {
-			v.unsent(s, st, parent, err)
+		if req, err = v.build(s, traceHdr); err != nil {
+			smp := v.unsent(s, st, parent, err)
+			if span != nil {
+				v.endSpan(span, nil, &smp)
+			}
 			return
 		}
 	}
@@ -270,6 +283,9 @@ func (v *vu) runStep(ctx context.Context, s *step, st *iterationState, parent *t
 		e.firstReq.CompareAndSwap(0, r.Start)
 	}
 	if r.Interrupted {
+		if span != nil {
+			span.End()
+		}
 		return
 	}
 	grp, all := v.threads()
@@ -305,6 +321,9 @@ func (v *vu) runStep(ctx context.Context, s *step, st *iterationState, parent *t
 	if !smp.Success && s.stopOnErr {
 		st.stopped = true
 	}
+	if span != nil {
+		v.endSpan(span, req, &smp)
+	}
 	v.emit(&smp)
 }
 
@@ -335,8 +354,9 @@ func (v *vu) threads() (grp, all int32) {
 }
 
 // unsent records a step that could not be sent (an undefined variable):
-// a failed sample with no response code, named by its failureMessage.
-func (v *vu) unsent(s *step, st *iterationState, parent *txn, err error) {
+// a failed sample with no response code, named by its failureMessage. It
+// returns the sample.
+func (v *vu) unsent(s *step, st *iterationState, parent *txn, err error) record.Sample {
 	e := v.sr.e
 	now := e.clock()
 	grp, all := v.threads()
@@ -357,6 +377,7 @@ func (v *vu) unsent(s *step, st *iterationState, parent *txn, err error) {
 		st.stopped = true
 	}
 	v.emit(&smp)
+	return smp
 }
 
 func statusMessage(r *httpx.Result) string {

@@ -440,7 +440,8 @@ func (s *Server) runPlan(ctx context.Context, r *run, spec *runSpec, i int, pp p
 	if spec.workers > 1 || spec.ecs != nil {
 		sum, err = s.runWorkers(pctx, r, spec, pp, out, tick)
 	} else {
-		sum, err = loadgen.Run(pctx, pp.plan, loadgen.Options{Out: out, Target: spec.target, OnTick: tick, Dial: s.targets.Dial})
+		sum, err = loadgen.Run(pctx, pp.plan, loadgen.Options{Out: out, Target: spec.target, OnTick: tick, Dial: s.targets.Dial,
+			RunID: spec.id})
 	}
 	if !direct {
 		if _, uerr := s.uploadDir(context.Background(), out, prefix); uerr != nil && err == nil {

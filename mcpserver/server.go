@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/loadgen/loadgen/agents/llm"
 	"github.com/loadgen/loadgen/loadgen"
@@ -72,6 +74,9 @@ type Config struct {
 	// the workers of a multi-worker local run (default: this process's
 	// executable).
 	WorkerExecutable string
+	// TracerProvider, when set, receives a span per tool call and per
+	// model call (nil: no tracing).
+	TracerProvider trace.TracerProvider
 }
 
 // Server is the MCP server's state: configuration and the runs it started.
@@ -90,6 +95,7 @@ type Server struct {
 	allow     []string // the allowlist's entries, for workers
 	workerExe string
 	ecs       ecsSettings
+	tracer    trace.Tracer // tool call spans (a no-op tracer when not traced)
 
 	mu   sync.Mutex
 	runs map[string]*run // by session/run id
@@ -138,10 +144,15 @@ func New(cfg Config) (*Server, error) {
 	}
 	srv := &Server{
 		store: cfg.Store, roots: roots, targets: targets, limits: lim,
-		ai: cfg.Provider, repairs: cfg.Repairs, log: log, state: !cfg.Stateless, work: work,
+		ai: llm.Traced(cfg.Provider, cfg.TracerProvider), repairs: cfg.Repairs, log: log, state: !cfg.Stateless, work: work,
 		allow: cfg.AllowTargets, workerExe: cfg.WorkerExecutable,
 		runs: map[string]*run{},
 	}
+	tp := cfg.TracerProvider
+	if tp == nil {
+		tp = noop.NewTracerProvider()
+	}
+	srv.tracer = tp.Tracer("github.com/loadgen/loadgen/mcpserver")
 	if cfg.ECSEnv != nil {
 		srv.ecs = ecsSettingsFromEnv(cfg.ECSEnv)
 	}

@@ -9,6 +9,9 @@ import (
 
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // addTools registers every tool on srv.
@@ -50,7 +53,8 @@ func (s *Server) addTools(srv *mcp.Server) {
 
 // add registers one typed tool: its input schema is inferred from In with
 // the given enums set (keys are dotted property paths), and every call is
-// logged (tool, session, duration, error; never the arguments).
+// logged (tool, session, duration, error; never the arguments) and traced
+// as a server span named "tools/call TOOL" (MCP semantic conventions).
 func add[In any, Out any](s *Server, srv *mcp.Server, t *mcp.Tool, h func(context.Context, *mcp.CallToolRequest, In) (*mcp.CallToolResult, Out, error), enums map[string][]any) {
 	schema, err := jsonschema.For[In](&jsonschema.ForOptions{TypeSchemas: map[reflect.Type]*jsonschema.Schema{
 		reflect.TypeFor[flexString](): {Types: []string{"string", "number"}},
@@ -64,8 +68,17 @@ func add[In any, Out any](s *Server, srv *mcp.Server, t *mcp.Tool, h func(contex
 	t.InputSchema = schema
 	mcp.AddTool(srv, t, func(ctx context.Context, req *mcp.CallToolRequest, in In) (*mcp.CallToolResult, Out, error) {
 		start := time.Now()
+		session := sessionOf(in)
+		ctx, span := s.tracer.Start(ctx, "tools/call "+t.Name, trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(attribute.String("mcp.method.name", "tools/call"), attribute.String("gen_ai.tool.name", t.Name),
+				attribute.String("loadgen.session.id", session)))
 		res, out, err := h(ctx, req, in)
-		s.logCall(t.Name, sessionOf(in), start, err)
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, err.Error())
+		}
+		span.End()
+		s.logCall(t.Name, session, start, err)
 		return res, out, err
 	})
 }

@@ -13,16 +13,14 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/spf13/cobra"
 
+	"github.com/loadgen/loadgen/loadgen/telemetry"
 	"github.com/loadgen/loadgen/mcpserver"
-	"github.com/loadgen/loadgen/mcpserver/store"
 )
 
 func newMCPCmd() *cobra.Command {
-	var ai aiFlags
-	var httpAddr, artifacts string
+	var f serverFlags
+	var httpAddr string
 	var withUI bool
-	var docsRoots, allow []string
-	var lim mcpserver.Limits
 	cmd := &cobra.Command{
 		Use:   "mcp [--http 127.0.0.1:8765]",
 		Short: "Serve the MCP tools over stdio (default) or streamable HTTP",
@@ -36,50 +34,17 @@ environment (LOADGEN_ARTIFACTS, LOADGEN_DOCS_ROOTS, LOADGEN_ALLOW_TARGETS, LOADG
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
 			stderr := cmd.ErrOrStderr()
-			getenv := os.Getenv
-			if artifacts != "" {
-				getenv = func(k string) string {
-					if k == mcpserver.ArtifactsEnv {
-						return artifacts
-					}
-					return os.Getenv(k)
-				}
-			}
-			cfg, err := mcpserver.ConfigFromEnv(ctx, getenv)
+			cfg, done, err := f.config(ctx, cmd)
 			if err != nil {
-				return exitWith(exitUsage, err)
+				return err
 			}
-			if cmd.Flags().Changed("provider") || cmd.Flags().Changed("repairs") {
-				if cfg.Provider, err = ai.model(ctx, stderr); err != nil {
-					return err
-				}
-				cfg.Repairs = ai.repairs
-			}
-			cfg.DocsRoots = append(cfg.DocsRoots, docsRoots...)
-			cfg.AllowTargets = append(cfg.AllowTargets, allow...)
-			for _, set := range []struct {
-				flag string
-				f    func()
-			}{
-				{"max-rate", func() { cfg.Limits.MaxRate = lim.MaxRate }},
-				{"max-vus", func() { cfg.Limits.MaxVUs = lim.MaxVUs }},
-				{"max-duration", func() { cfg.Limits.MaxDuration = lim.MaxDuration }},
-				{"max-runs", func() { cfg.Limits.MaxRuns = lim.MaxRuns }},
-			} {
-				if cmd.Flags().Changed(set.flag) {
-					set.f()
-				}
-			}
-			cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+			defer done()
 			srv, err := mcpserver.New(cfg)
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
 			defer srv.Close()
-			where := cfg.Store.String()
-			if l, ok := cfg.Store.(*store.Local); ok {
-				where = l.Root()
-			}
+			where := storeWhere(cfg.Store)
 			if httpAddr == "" {
 				if withUI {
 					return exitWith(exitUsage, errors.New("--ui needs --http"))
@@ -99,18 +64,94 @@ environment (LOADGEN_ARTIFACTS, LOADGEN_DOCS_ROOTS, LOADGEN_ALLOW_TARGETS, LOADG
 			})
 		},
 	}
-	ai.register(cmd)
+	f.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&httpAddr, "http", "", "serve streamable HTTP on this address (e.g. 127.0.0.1:8765) instead of stdio")
 	fl.BoolVar(&withUI, "ui", false, "with --http, also serve the web dashboard at /ui/ (same token)")
-	fl.StringVar(&artifacts, "artifacts", "", "artifact store: a folder or s3://bucket/prefix (default: $LOADGEN_ARTIFACTS, else ~/.local/share/loadgen/artifacts)")
-	fl.StringArrayVar(&docsRoots, "docs-root", nil, "folder analyze_architecture may read documents from (repeatable)")
-	fl.StringArrayVar(&allow, "allow-target", nil, "extra allowed target: HOST, HOST:PORT or CIDR (repeatable; loopback is always allowed)")
-	fl.Float64Var(&lim.MaxRate, "max-rate", mcpserver.DefaultLimits.MaxRate, "highest arrival rate of a plan, per second")
-	fl.IntVar(&lim.MaxVUs, "max-vus", mcpserver.DefaultLimits.MaxVUs, "most VUs of a plan")
-	fl.DurationVar(&lim.MaxDuration, "max-duration", mcpserver.DefaultLimits.MaxDuration, "longest a plan may run")
-	fl.IntVar(&lim.MaxRuns, "max-runs", mcpserver.DefaultLimits.MaxRuns, "runs in progress at once")
 	return cmd
+}
+
+// serverFlags are the MCP server's settings that `loadgen ui` shares with
+// `loadgen mcp`: store, document roots, allowlist, caps and AI provider.
+type serverFlags struct {
+	ai        aiFlags
+	artifacts string
+	docsRoots []string
+	allow     []string
+	lim       mcpserver.Limits
+	otlp      string
+}
+
+func (f *serverFlags) register(cmd *cobra.Command) {
+	f.ai.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&f.artifacts, "artifacts", "", "artifact store: a folder or s3://bucket/prefix (default: $LOADGEN_ARTIFACTS, else ~/.local/share/loadgen/artifacts)")
+	fl.StringArrayVar(&f.docsRoots, "docs-root", nil, "folder analyze_architecture may read documents from (repeatable)")
+	fl.StringArrayVar(&f.allow, "allow-target", nil, "extra allowed target: HOST, HOST:PORT or CIDR (repeatable; loopback is always allowed)")
+	fl.Float64Var(&f.lim.MaxRate, "max-rate", mcpserver.DefaultLimits.MaxRate, "highest arrival rate of a plan, per second")
+	fl.IntVar(&f.lim.MaxVUs, "max-vus", mcpserver.DefaultLimits.MaxVUs, "most VUs of a plan")
+	fl.DurationVar(&f.lim.MaxDuration, "max-duration", mcpserver.DefaultLimits.MaxDuration, "longest a plan may run")
+	fl.IntVar(&f.lim.MaxRuns, "max-runs", mcpserver.DefaultLimits.MaxRuns, "runs in progress at once")
+	fl.StringVar(&f.otlp, "otlp", "", "export spans of the tool and AI calls over OTLP to this collector (OTEL_EXPORTER_OTLP_* variables apply; OTEL_EXPORTER_OTLP_ENDPOINT alone also turns export on)")
+}
+
+// config reads the environment (mcpserver.ConfigFromEnv) and applies the
+// flags given on top. With OTLP export on (--otlp or the OTEL_* variables)
+// the tool and AI calls become spans; the returned function flushes them
+// and must be called when the server is done.
+func (f *serverFlags) config(ctx context.Context, cmd *cobra.Command) (mcpserver.Config, func(), error) {
+	getenv := os.Getenv
+	if f.artifacts != "" {
+		getenv = func(k string) string {
+			if k == mcpserver.ArtifactsEnv {
+				return f.artifacts
+			}
+			return os.Getenv(k)
+		}
+	}
+	cfg, err := mcpserver.ConfigFromEnv(ctx, getenv)
+	if err != nil {
+		return cfg, nil, exitWith(exitUsage, err)
+	}
+	if cmd.Flags().Changed("provider") || cmd.Flags().Changed("repairs") {
+		if cfg.Provider, err = f.ai.model(ctx, cmd.ErrOrStderr()); err != nil {
+			return cfg, nil, err
+		}
+		cfg.Repairs = f.ai.repairs
+	}
+	cfg.DocsRoots = append(cfg.DocsRoots, f.docsRoots...)
+	cfg.AllowTargets = append(cfg.AllowTargets, f.allow...)
+	for _, set := range []struct {
+		flag string
+		f    func()
+	}{
+		{"max-rate", func() { cfg.Limits.MaxRate = f.lim.MaxRate }},
+		{"max-vus", func() { cfg.Limits.MaxVUs = f.lim.MaxVUs }},
+		{"max-duration", func() { cfg.Limits.MaxDuration = f.lim.MaxDuration }},
+		{"max-runs", func() { cfg.Limits.MaxRuns = f.lim.MaxRuns }},
+	} {
+		if cmd.Flags().Changed(set.flag) {
+			set.f()
+		}
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+	done := func() {}
+	if tc := (telemetry.Config{OTLPEndpoint: f.otlp}); tc.Enabled() {
+		if _, err := tc.Protocol(); err != nil {
+			return cfg, nil, exitWith(exitUsage, err)
+		}
+		tel, err := telemetry.Start(ctx, tc)
+		if err != nil {
+			return cfg, nil, exitWith(exitUsage, fmt.Errorf("telemetry: %w", err))
+		}
+		cfg.TracerProvider = tel.TracerProvider()
+		done = func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = tel.Shutdown(sctx)
+		}
+	}
+	return cfg, done, nil
 }
 
 // serveMCPHTTP serves streamable HTTP at /mcp (and the dashboard, when

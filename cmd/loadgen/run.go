@@ -12,13 +12,16 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/record"
 	"github.com/loadgen/loadgen/loadgen/results"
+	"github.com/loadgen/loadgen/loadgen/telemetry"
 	"github.com/loadgen/loadgen/planspec"
 )
 
@@ -33,6 +36,71 @@ type runFlags struct {
 	noReport  bool
 	workers   int
 	backend   backendFlags
+	tel       telemetryFlags
+}
+
+// telemetryFlags are the live telemetry flags of run and worker.
+type telemetryFlags struct {
+	otlp, otlpProtocol string
+	metricsAddr        string
+	metricsPublic      bool
+	interval           time.Duration
+	traceSample        float64
+	runID              string
+	runHeader          bool
+}
+
+func (t *telemetryFlags) register(fl *pflag.FlagSet) {
+	fl.StringVar(&t.otlp, "otlp", "", "export live metrics (and sampled traces) over OTLP to this collector, e.g. http://127.0.0.1:4318 (OTEL_EXPORTER_OTLP_* variables apply; OTEL_EXPORTER_OTLP_ENDPOINT alone also turns export on)")
+	fl.StringVar(&t.otlpProtocol, "otlp-protocol", "", "OTLP protocol: grpc | http/protobuf (default: OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf)")
+	fl.StringVar(&t.metricsAddr, "metrics-addr", "", "serve live metrics in the Prometheus format at http://ADDR/metrics ([HOST:]PORT; loopback unless --metrics-public)")
+	fl.BoolVar(&t.metricsPublic, "metrics-public", false, "allow --metrics-addr on an address that is not loopback (the endpoint has no authentication)")
+	fl.DurationVar(&t.interval, "metrics-interval", telemetry.DefaultInterval, "how often live metrics are aggregated and exported")
+	fl.Float64Var(&t.traceSample, "trace-sample", 0, "share of requests traced over OTLP, with a W3C traceparent header sent to the target (e.g. 0.001; needs --otlp)")
+	fl.StringVar(&t.runID, "run-id", "", "the run's id on all telemetry and in summary.json (default: generated when telemetry or --run-header is on)")
+	fl.BoolVar(&t.runHeader, "run-header", false, "send the run id as an "+loadgen.RunHeader+" header with every request")
+}
+
+// check validates the flags and fills in a run id when one is needed.
+func (t *telemetryFlags) check() error {
+	if t.traceSample < 0 || t.traceSample > 1 {
+		return fmt.Errorf("--trace-sample must be in [0, 1], got %g", t.traceSample)
+	}
+	if t.interval < 0 {
+		return fmt.Errorf("--metrics-interval must be positive, got %s", t.interval)
+	}
+	if t.interval == 0 { // runFlags built by a caller (quickstart)
+		t.interval = telemetry.DefaultInterval
+	}
+	c := t.config(loadgen.Segment{}, "")
+	otlpOn := t.otlp != "" || otlpEnv()
+	if t.traceSample > 0 && !otlpOn {
+		return errors.New("--trace-sample needs --otlp (or OTEL_EXPORTER_OTLP_ENDPOINT): traces are exported over OTLP")
+	}
+	if _, err := c.Protocol(); err != nil && otlpOn {
+		return err
+	}
+	if t.metricsAddr != "" {
+		if _, err := telemetry.CheckMetricsAddr(t.metricsAddr, t.metricsPublic); err != nil {
+			return err
+		}
+	}
+	if err := loadgen.CheckRunID(t.runID); err != nil {
+		return fmt.Errorf("--run-id: %w", err)
+	}
+	if t.runID == "" && (c.Enabled() || t.runHeader) {
+		t.runID = telemetry.NewRunID()
+	}
+	return nil
+}
+
+// otlpEnv reports whether an OTEL_EXPORTER_OTLP_*ENDPOINT variable turns
+// OTLP export on.
+func otlpEnv() bool { return telemetry.Config{}.Enabled() }
+
+func (t *telemetryFlags) config(seg loadgen.Segment, plan string) telemetry.Config {
+	return telemetry.Config{OTLPEndpoint: t.otlp, OTLPProtocol: t.otlpProtocol, MetricsAddr: t.metricsAddr,
+		MetricsPublic: t.metricsPublic, Interval: t.interval, RunID: t.runID, Plan: plan, Worker: seg}
 }
 
 func newRunCmd() *cobra.Command {
@@ -56,6 +124,7 @@ func newRunCmd() *cobra.Command {
 	fl.BoolVar(&f.noReport, "no-report", false, "skip results_analysis.json and report.html after the run")
 	fl.IntVar(&f.workers, "workers", 1, "split the load over this many workers (outputs merged exactly; each worker's own under OUT/workers/<i>/)")
 	f.backend.register(fl, &f.workers)
+	f.tel.register(fl)
 	return cmd
 }
 
@@ -111,6 +180,9 @@ func runPlan(ctx context.Context, p *planspec.Plan, f runFlags, jopts record.JTL
 	if err := loadgen.CheckOutput(f.out); err != nil {
 		return exitWith(exitUsage, err)
 	}
+	if err := f.tel.check(); err != nil {
+		return exitWith(exitUsage, err)
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -155,6 +227,11 @@ func runPlan(ctx context.Context, p *planspec.Plan, f runFlags, jopts record.JTL
 		ProcessStart: processStart,
 		Seed:         f.seed,
 		HardStop:     hard,
+		RunID:        f.tel.runID,
+		RunHeader:    f.tel.runHeader,
+	}
+	if f.tel.runID != "" && !f.quiet {
+		fmt.Fprintln(stderr, "loadgen: run id", f.tel.runID)
 	}
 	if !f.quiet {
 		opts.Progress = stderr
@@ -173,6 +250,24 @@ func runPlan(ctx context.Context, p *planspec.Plan, f runFlags, jopts record.JTL
 	case f.workers > 1 || f.backend.name != "" && f.backend.name != "local":
 		sum, err = runDistributed(ctx, p, f, jopts, stdout, stderr)
 	default:
+		if tcfg := f.tel.config(loadgen.Segment{}, p.Name); tcfg.Enabled() {
+			tel, terr := telemetry.Start(ctx, tcfg)
+			if terr != nil {
+				return exitWith(exitUsage, terr)
+			}
+			if !f.quiet {
+				fmt.Fprintln(stderr, "loadgen: telemetry:", tel.Describe())
+			}
+			opts.OnMetrics, opts.MetricsInterval = tel.OnMetrics, tel.Interval()
+			opts.TracerProvider, opts.TraceSample = tel.TracerProvider(), f.tel.traceSample
+			defer func() {
+				sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if serr := tel.Shutdown(sctx); serr != nil {
+					fmt.Fprintln(stderr, "loadgen: telemetry:", serr)
+				}
+			}()
+		}
 		sum, err = loadgen.Run(ctx, p, opts)
 	}
 	if sum != nil && !f.quiet {

@@ -20,69 +20,6 @@ import (
 // uiMount is where `loadgen mcp --http ADDR --ui` serves the dashboard.
 const uiMount = "/ui/"
 
-// serverFlags are the MCP server's settings that `loadgen ui` shares with
-// `loadgen mcp`: store, document roots, allowlist, caps and AI provider.
-type serverFlags struct {
-	ai        aiFlags
-	artifacts string
-	docsRoots []string
-	allow     []string
-	lim       mcpserver.Limits
-}
-
-func (f *serverFlags) register(cmd *cobra.Command) {
-	f.ai.register(cmd)
-	fl := cmd.Flags()
-	fl.StringVar(&f.artifacts, "artifacts", "", "artifact store: a folder or s3://bucket/prefix (default: $LOADGEN_ARTIFACTS, else ~/.local/share/loadgen/artifacts)")
-	fl.StringArrayVar(&f.docsRoots, "docs-root", nil, "folder analyze_architecture may read documents from (repeatable)")
-	fl.StringArrayVar(&f.allow, "allow-target", nil, "extra allowed target: HOST, HOST:PORT or CIDR (repeatable; loopback is always allowed)")
-	fl.Float64Var(&f.lim.MaxRate, "max-rate", mcpserver.DefaultLimits.MaxRate, "highest arrival rate of a plan, per second")
-	fl.IntVar(&f.lim.MaxVUs, "max-vus", mcpserver.DefaultLimits.MaxVUs, "most VUs of a plan")
-	fl.DurationVar(&f.lim.MaxDuration, "max-duration", mcpserver.DefaultLimits.MaxDuration, "longest a plan may run")
-	fl.IntVar(&f.lim.MaxRuns, "max-runs", mcpserver.DefaultLimits.MaxRuns, "runs in progress at once")
-}
-
-// config reads the environment (mcpserver.ConfigFromEnv) and applies the
-// flags given on top, as `loadgen mcp` does.
-func (f *serverFlags) config(ctx context.Context, cmd *cobra.Command) (mcpserver.Config, error) {
-	getenv := os.Getenv
-	if f.artifacts != "" {
-		getenv = func(k string) string {
-			if k == mcpserver.ArtifactsEnv {
-				return f.artifacts
-			}
-			return os.Getenv(k)
-		}
-	}
-	cfg, err := mcpserver.ConfigFromEnv(ctx, getenv)
-	if err != nil {
-		return cfg, exitWith(exitUsage, err)
-	}
-	if cmd.Flags().Changed("provider") || cmd.Flags().Changed("repairs") {
-		if cfg.Provider, err = f.ai.model(ctx, cmd.ErrOrStderr()); err != nil {
-			return cfg, err
-		}
-		cfg.Repairs = f.ai.repairs
-	}
-	cfg.DocsRoots = append(cfg.DocsRoots, f.docsRoots...)
-	cfg.AllowTargets = append(cfg.AllowTargets, f.allow...)
-	for _, set := range []struct {
-		flag string
-		f    func()
-	}{
-		{"max-rate", func() { cfg.Limits.MaxRate = f.lim.MaxRate }},
-		{"max-vus", func() { cfg.Limits.MaxVUs = f.lim.MaxVUs }},
-		{"max-duration", func() { cfg.Limits.MaxDuration = f.lim.MaxDuration }},
-		{"max-runs", func() { cfg.Limits.MaxRuns = f.lim.MaxRuns }},
-	} {
-		if cmd.Flags().Changed(set.flag) {
-			set.f()
-		}
-	}
-	cfg.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-	return cfg, nil
-}
-
 // storeWhere describes a store for the startup line.
 func storeWhere(st store.Store) string {
 	if l, ok := st.(*store.Local); ok {
@@ -113,10 +50,11 @@ environment (LOADGEN_ARTIFACTS, LOADGEN_DOCS_ROOTS, LOADGEN_ALLOW_TARGETS, LOADG
 			if err := mcpserver.CheckListen(addr, token); err != nil {
 				return exitWith(exitUsage, err)
 			}
-			cfg, err := f.config(ctx, cmd)
+			cfg, done, err := f.config(ctx, cmd)
 			if err != nil {
 				return err
 			}
+			defer done()
 			srv, err := mcpserver.New(cfg)
 			if err != nil {
 				return exitWith(exitUsage, err)

@@ -19,6 +19,7 @@ import (
 func newWorkerCmd() *cobra.Command {
 	var plan, segment, start, out, target string
 	var seed uint64
+	var tel telemetryFlags
 	cmd := &cobra.Command{
 		Use:   "worker [--plan P --segment i/N --start T --out DIR|s3://...]",
 		Short: "Run one segment of a distributed run (started by loadgen run --workers or by ECS)",
@@ -26,8 +27,8 @@ func newWorkerCmd() *cobra.Command {
 arrivals striped so that the workers add up exactly to the plan), writes results.jtl, latency.hlog,
 summary.json and state.json to --out (a folder, or s3://bucket/prefix/ where they are uploaded), and
 prints its progress as JSON lines on stdout. Flags default to the LOADGEN_WORKER_* environment
-variables (PLAN, SEGMENT, START, OUT, SEED, TARGET, RUN_ID, JTL, JTL_SAMPLE), which is how ECS tasks get
-them. A worker ready after the start time exits with code 3 without sending anything.`,
+variables (PLAN, SEGMENT, START, OUT, SEED, TARGET, RUN_ID, JTL, JTL_SAMPLE, OTLP, OTLP_PROTOCOL,
+METRICS_ADDR, METRICS_PUBLIC, METRICS_INTERVAL, TRACE_SAMPLE, RUN_HEADER), which is how ECS tasks get them. A worker ready after the start time exits with code 3 without sending anything.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env := map[string]string{}
@@ -43,6 +44,23 @@ them. A worker ready after the start time exits with code 3 without sending anyt
 			set(dist.EnvTarget, target)
 			if seed != 0 {
 				set(dist.EnvSeed, fmt.Sprint(seed))
+			}
+			fl := cmd.Flags()
+			set(dist.EnvRunID, tel.runID)
+			set(dist.EnvOTLP, tel.otlp)
+			set(dist.EnvOTLPProtocol, tel.otlpProtocol)
+			set(dist.EnvMetricsAddr, tel.metricsAddr)
+			if fl.Changed("metrics-interval") {
+				set(dist.EnvMetricsInterval, tel.interval.String())
+			}
+			if fl.Changed("trace-sample") {
+				set(dist.EnvTraceSample, fmt.Sprint(tel.traceSample))
+			}
+			if tel.runHeader {
+				set(dist.EnvRunHeader, "1")
+			}
+			if tel.metricsPublic {
+				set(dist.EnvMetricsPublic, "1")
 			}
 			spec, err := dist.SpecFromEnv(func(k string) string {
 				if v, ok := env[k]; ok {
@@ -69,6 +87,7 @@ them. A worker ready after the start time exits with code 3 without sending anyt
 	fl.StringVar(&out, "out", "", "output folder, or s3://bucket/prefix/")
 	fl.StringVar(&target, "target", "", "base URL overriding the plan's target")
 	fl.Uint64Var(&seed, "seed", 0, "seed, the same for every worker of a run")
+	tel.register(fl)
 	return cmd
 }
 
@@ -98,8 +117,13 @@ func runDistributed(ctx context.Context, p *planspec.Plan, f runFlags, jopts rec
 	if err != nil {
 		return nil, exitWith(exitUsage, err)
 	}
+	if f.tel.metricsAddr != "" {
+		return nil, exitWith(exitUsage, errors.New("--metrics-addr serves one process's metrics and a distributed run has several: use --otlp (every worker exports its share, labelled with its index), or `loadgen worker --metrics-addr` per worker"))
+	}
 	res, err := dist.Run(ctx, p, dist.Options{Workers: f.workers, Backend: backend,
-		Out: f.out, Target: f.target, Seed: f.seed, JTL: jopts, OnUpdate: progress})
+		Out: f.out, Target: f.target, Seed: f.seed, JTL: jopts, OnUpdate: progress,
+		RunID: f.tel.runID, Telemetry: dist.Telemetry{OTLP: f.tel.otlp, OTLPProtocol: f.tel.otlpProtocol,
+			MetricsInterval: f.tel.interval, TraceSample: f.tel.traceSample, RunHeader: f.tel.runHeader}})
 	if res != nil {
 		for _, h := range res.Workers {
 			fmt.Fprintf(stderr, "worker %s: %s, %d requests, %.1f iterations/s of %.1f planned, %d dropped, %.1f CPU s%s\n",

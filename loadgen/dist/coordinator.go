@@ -56,6 +56,9 @@ type Options struct {
 	AllowTargets []string
 	// OnUpdate is told the workers' state once a second and at every change.
 	OnUpdate func(Status)
+	// Telemetry is every worker's live telemetry (WorkerSpec.Telemetry);
+	// each exports its own share, labelled with the run id and its index.
+	Telemetry Telemetry
 }
 
 // Status is the run's state as the coordinator sees it.
@@ -148,7 +151,8 @@ func Run(ctx context.Context, p *planspec.Plan, opts Options) (*Result, error) {
 	specs := make([]WorkerSpec, n)
 	for i := range specs {
 		specs[i] = WorkerSpec{Segment: loadgen.Segment{Index: i, Count: n}, Plan: planLoc, Out: outs[i],
-			StartAt: startAt, Seed: seed, Target: opts.Target, RunID: runID, JTL: opts.JTL, MaxLate: opts.MaxLate, AllowTargets: opts.AllowTargets}
+			StartAt: startAt, Seed: seed, Target: opts.Target, RunID: runID, JTL: opts.JTL, MaxLate: opts.MaxLate, AllowTargets: opts.AllowTargets,
+			Telemetry: opts.Telemetry}
 	}
 	c := &coordinator{opts: opts, specs: specs, st: Status{StartAt: startAt, Workers: make([]WorkerStatus, n)}}
 	for i := range c.st.Workers {
@@ -378,6 +382,7 @@ func (c *coordinator) finish(ctx context.Context, p *planspec.Plan) (*Result, er
 			sum.Run.Interrupted = true
 			sum.Run.StopReason = "interrupted"
 		}
+		sum.Run.RunID = c.specs[0].RunID
 		res.Summary = sum
 		if err := loadgen.WriteJSONFile(filepath.Join(c.opts.Out, loadgen.SummaryFile), sum); err != nil {
 			return res, err

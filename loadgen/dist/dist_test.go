@@ -397,6 +397,8 @@ func TestSpecEnvRoundTrip(t *testing.T) {
 		StartAt: time.Date(2026, 11, 26, 10, 0, 0, 123456789, time.UTC), Seed: 42, Target: "http://10.0.0.5:8080", RunID: "r1"}
 	in.JTL.ErrorsOnly, in.JTL.Sample, in.JTL.Seed, in.MaxLate = true, 0.25, 42, 3*time.Second
 	in.AllowTargets = []string{"10.0.0.0/16", "api.test:8443"}
+	in.Telemetry = Telemetry{OTLP: "http://10.0.0.9:4317", OTLPProtocol: "grpc", MetricsAddr: "127.0.0.1:9464", MetricsPublic: true,
+		MetricsInterval: 2 * time.Second, TraceSample: 0.001, RunHeader: true}
 	env := in.Env()
 	out, err := SpecFromEnv(func(k string) string { return env[k] })
 	if err != nil {
@@ -410,6 +412,10 @@ func TestSpecEnvRoundTrip(t *testing.T) {
 		{EnvPlan: "p", EnvSegment: "0/1"},
 		{EnvPlan: "p", EnvOut: "o", EnvSegment: "0/1", EnvStart: "tomorrow"},
 		{EnvPlan: "p", EnvOut: "o", EnvSegment: "0/1", EnvSample: "2"},
+		{EnvPlan: "p", EnvOut: "o", EnvSegment: "0/1", EnvTraceSample: "1.5"},
+		{EnvPlan: "p", EnvOut: "o", EnvSegment: "0/1", EnvMetricsInterval: "-1s"},
+		{EnvPlan: "p", EnvOut: "o", EnvSegment: "0/1", EnvRunHeader: "yes", EnvRunID: "r"},
+		{EnvPlan: "p", EnvOut: "o", EnvSegment: "0/1", EnvRunHeader: "1"}, // no run id to send
 	} {
 		if _, err := SpecFromEnv(func(k string) string { return bad[k] }); err == nil {
 			t.Errorf("SpecFromEnv(%v) accepted", bad)

@@ -43,6 +43,16 @@ const (
 	// EnvAllow, when set, keeps the worker's connections on an allowlist
 	// (comma-separated HOST, HOST:PORT or CIDR; loopback always allowed).
 	EnvAllow = "LOADGEN_WORKER_ALLOW_TARGETS"
+	// Live telemetry (see package telemetry): OTLP endpoint and protocol,
+	// a Prometheus /metrics address, the metrics interval, the share of
+	// requests traced, and "1" to send the run id as X-Loadgen-Run.
+	EnvOTLP            = "LOADGEN_WORKER_OTLP"
+	EnvOTLPProtocol    = "LOADGEN_WORKER_OTLP_PROTOCOL"
+	EnvMetricsAddr     = "LOADGEN_WORKER_METRICS_ADDR"
+	EnvMetricsPublic   = "LOADGEN_WORKER_METRICS_PUBLIC"
+	EnvMetricsInterval = "LOADGEN_WORKER_METRICS_INTERVAL"
+	EnvTraceSample     = "LOADGEN_WORKER_TRACE_SAMPLE"
+	EnvRunHeader       = "LOADGEN_WORKER_RUN_HEADER"
 )
 
 // WorkerSpec is one worker's assignment.
@@ -70,6 +80,26 @@ type WorkerSpec struct {
 	// AllowTargets, when not empty, is the only place load may go (see
 	// guard.ParseTargets), checked on every connection.
 	AllowTargets []string
+	// Telemetry is where the worker's live metrics and spans go.
+	Telemetry Telemetry
+}
+
+// Telemetry are a worker's live telemetry settings (see package
+// telemetry); every point carries the run id and the worker's index.
+type Telemetry struct {
+	// OTLP is the collector's endpoint and OTLPProtocol its protocol
+	// (grpc or http/protobuf; empty: OTEL_EXPORTER_OTLP_PROTOCOL).
+	OTLP, OTLPProtocol string
+	// MetricsAddr serves Prometheus /metrics on a loopback address, or
+	// on any address with MetricsPublic.
+	MetricsAddr   string
+	MetricsPublic bool
+	// MetricsInterval is the metrics interval (0: 1 s).
+	MetricsInterval time.Duration
+	// TraceSample is the share of requests traced (0: none).
+	TraceSample float64
+	// RunHeader sends the run id as X-Loadgen-Run with every request.
+	RunHeader bool
 }
 
 // Env encodes the spec as environment variables.
@@ -98,6 +128,27 @@ func (w WorkerSpec) Env() map[string]string {
 	}
 	if w.JTL.Sample > 0 && w.JTL.Sample < 1 {
 		env[EnvSample] = strconv.FormatFloat(w.JTL.Sample, 'g', -1, 64)
+	}
+	tel := w.Telemetry
+	set := func(k, v string) {
+		if v != "" {
+			env[k] = v
+		}
+	}
+	set(EnvOTLP, tel.OTLP)
+	set(EnvOTLPProtocol, tel.OTLPProtocol)
+	set(EnvMetricsAddr, tel.MetricsAddr)
+	if tel.MetricsInterval > 0 {
+		env[EnvMetricsInterval] = tel.MetricsInterval.String()
+	}
+	if tel.TraceSample > 0 {
+		env[EnvTraceSample] = strconv.FormatFloat(tel.TraceSample, 'g', -1, 64)
+	}
+	if tel.RunHeader {
+		env[EnvRunHeader] = "1"
+	}
+	if tel.MetricsPublic {
+		env[EnvMetricsPublic] = "1"
 	}
 	return env
 }
@@ -145,6 +196,33 @@ func SpecFromEnv(getenv func(string) string) (WorkerSpec, error) {
 		if w.MaxLate, err = time.ParseDuration(v); err != nil || w.MaxLate <= 0 {
 			return w, fmt.Errorf("%s=%q: want a duration such as 2s", EnvMaxLate, v)
 		}
+	}
+	tel := &w.Telemetry
+	tel.OTLP, tel.OTLPProtocol, tel.MetricsAddr = getenv(EnvOTLP), getenv(EnvOTLPProtocol), getenv(EnvMetricsAddr)
+	if v := getenv(EnvMetricsInterval); v != "" {
+		if tel.MetricsInterval, err = time.ParseDuration(v); err != nil || tel.MetricsInterval <= 0 {
+			return w, fmt.Errorf("%s=%q: want a duration such as 1s", EnvMetricsInterval, v)
+		}
+	}
+	if v := getenv(EnvTraceSample); v != "" {
+		if tel.TraceSample, err = strconv.ParseFloat(v, 64); err != nil || tel.TraceSample < 0 || tel.TraceSample > 1 {
+			return w, fmt.Errorf("%s=%q: want a share in [0, 1]", EnvTraceSample, v)
+		}
+	}
+	for _, b := range []struct {
+		env string
+		to  *bool
+	}{{EnvRunHeader, &tel.RunHeader}, {EnvMetricsPublic, &tel.MetricsPublic}} {
+		switch v := getenv(b.env); v {
+		case "", "0", "false":
+		case "1", "true":
+			*b.to = true
+		default:
+			return w, fmt.Errorf("%s=%q: want 1 or 0", b.env, v)
+		}
+	}
+	if tel.RunHeader && w.RunID == "" {
+		return w, fmt.Errorf("%s needs %s", EnvRunHeader, EnvRunID)
 	}
 	return w, nil
 }

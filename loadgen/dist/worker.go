@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/loadgen"
+	"github.com/loadgen/loadgen/loadgen/telemetry"
 	"github.com/loadgen/loadgen/mcpserver/guard"
 	"github.com/loadgen/loadgen/mcpserver/store"
 	"github.com/loadgen/loadgen/planspec"
@@ -144,13 +145,34 @@ func runWorker(ctx context.Context, spec WorkerSpec, opts WorkerOptions) (int, e
 			}
 		}
 	}()
-	sum, runErr := loadgen.Run(ctx, p, loadgen.Options{
+	ropts := loadgen.Options{
 		Out: out, Target: spec.Target, Seed: spec.Seed, Segment: spec.Segment, StartAt: spec.StartAt, MaxLate: spec.MaxLate, JTL: spec.JTL,
 		Dial: dial,
 		OnTick: func(l loadgen.Live) {
 			report(Live{Segment: spec.Segment.String(), State: "running", Live: l})
 		},
-	})
+		RunID: spec.RunID, RunHeader: spec.Telemetry.RunHeader,
+	}
+	tcfg := telemetry.Config{OTLPEndpoint: spec.Telemetry.OTLP, OTLPProtocol: spec.Telemetry.OTLPProtocol,
+		MetricsAddr: spec.Telemetry.MetricsAddr, MetricsPublic: spec.Telemetry.MetricsPublic, Interval: spec.Telemetry.MetricsInterval,
+		RunID: spec.RunID, Plan: p.Name, Worker: spec.Segment}
+	if tcfg.Enabled() {
+		tel, err := telemetry.Start(ctx, tcfg)
+		if err != nil {
+			return ExitUsage, fmt.Errorf("telemetry: %w", err)
+		}
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := tel.Shutdown(sctx); err != nil {
+				fmt.Fprintln(logw, "telemetry:", err)
+			}
+		}()
+		fmt.Fprintf(logw, "telemetry: %s\n", tel.Describe())
+		ropts.OnMetrics, ropts.MetricsInterval = tel.OnMetrics, tel.Interval()
+		ropts.TracerProvider, ropts.TraceSample = tel.TracerProvider(), spec.Telemetry.TraceSample
+	}
+	sum, runErr := loadgen.Run(ctx, p, ropts)
 	close(stopLive)
 	<-liveDone
 	final := Live{Segment: spec.Segment.String(), State: "done"}
