@@ -13,9 +13,10 @@ import (
 // dashboardPort is the dashboard's container port.
 const dashboardPort = 8780
 
-// addDashboard runs `loadgen ui` (one task) behind an internal ALB open to
-// p.DashboardCIDRs (default: the VPC), with a generated login token in
-// Secrets Manager and the MCP Lambda's permissions on its task role.
+// addDashboard runs `loadgen mcp --http --ui` (one task: the MCP server at
+// /mcp and the web dashboard at /ui/) behind an internal ALB open to
+// p.DashboardCIDRs (default: the VPC), with a generated token in Secrets
+// Manager and the MCP Lambda's permissions on its task role.
 func addDashboard(stack awscdk.Stack, b base, ctl control, p Props, bucket awss3.IBucket, stackName string, out func(string, *string, string)) {
 	token := awssecretsmanager.NewSecret(stack, jsii.String("DashboardToken"), &awssecretsmanager.SecretProps{
 		Description: jsii.String("loadgen dashboard login token (LOADGEN_MCP_TOKEN)"),
@@ -41,9 +42,12 @@ func addDashboard(stack awscdk.Stack, b base, ctl control, p Props, bucket awss3
 	}
 	_, url := addService(stack, b, service{
 		id: "Dashboard", name: "web dashboard", count: 1, port: dashboardPort,
-		// The login page answers 200 without a token.
-		healthPath: "/login", healthCodes: "200",
-		command: []string{"ui", "--addr", "0.0.0.0:8780"},
+		// The dashboard's login page answers 200 without a token.
+		healthPath: "/ui/login", healthCodes: "200",
+		// A stateful MCP server (streamable HTTP at /mcp, bearer token)
+		// with the dashboard at /ui/: unlike the Lambda it can follow ECS
+		// runs to their end.
+		command: []string{"mcp", "--http", "0.0.0.0:8780", "--ui"},
 		env: map[string]*string{
 			"LOADGEN_ARTIFACTS": jsii.String("s3://" + *bucket.BucketName()),
 			"LOADGEN_ECS_STACK": jsii.String(stackName),
@@ -55,6 +59,7 @@ func addDashboard(stack awscdk.Stack, b base, ctl control, p Props, bucket awss3
 		taskRole: role,
 		from:     from,
 	}, "")
-	out(OutputDashboardURL, url, "web dashboard (internal ALB; log in with the token secret)")
+	out(OutputDashboardURL, jsii.String(*url+"/ui/"), "web dashboard (internal ALB; log in with the token secret)")
+	out(OutputDashboardMCP, jsii.String(*url+"/mcp"), "stateful MCP server, streamable HTTP (internal ALB; Authorization: Bearer <token secret>)")
 	out(OutputDashboardToken, token.SecretArn(), "Secrets Manager secret holding the dashboard's login token")
 }

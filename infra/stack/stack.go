@@ -46,6 +46,7 @@ const (
 	OutputDemoTargetURL   = "DemoTargetUrl"
 	OutputDashboardURL    = "DashboardUrl"
 	OutputDashboardToken  = "DashboardTokenSecretArn"
+	OutputDashboardMCP    = "DashboardMcpUrl"
 )
 
 // workerImageExcludes are left out of the worker image's build context.
@@ -98,11 +99,12 @@ type Props struct {
 	// service behind an internal load balancer on port 80, which only the
 	// workers may reach, registered as demo.<namespace> too.
 	DemoTarget bool
-	// Dashboard adds the web dashboard (`loadgen ui`) as a Fargate service
-	// behind an internal load balancer on port 80, open to DashboardCIDRs
-	// (default: the VPC), its login token in a Secrets Manager secret. It
-	// serves the MCP tools with the Lambda's permissions: sessions in the
-	// bucket, runs on the workers.
+	// Dashboard adds a stateful MCP server with the web dashboard
+	// (`loadgen mcp --http --ui`) as a Fargate service behind an internal
+	// load balancer on port 80, open to DashboardCIDRs (default: the VPC),
+	// its token in a Secrets Manager secret. It has the Lambda's
+	// permissions (sessions in the bucket, runs on the workers) and, being
+	// a process that stays, follows ECS runs to their end.
 	Dashboard bool
 	// DashboardCIDRs may reach the dashboard (e.g. a VPN's range).
 	DashboardCIDRs []string

@@ -462,12 +462,12 @@ func TestPrivateWorkersWithoutNAT(t *testing.T) {
 func TestDashboard(t *testing.T) {
 	tpl := synth(t, Props{Dashboard: true, DashboardCIDRs: []string{"192.168.10.0/24"}})
 	has(t, tpl, "AWS::ElasticLoadBalancingV2::LoadBalancer", map[string]interface{}{"Scheme": "internal"})
-	has(t, tpl, "AWS::ElasticLoadBalancingV2::TargetGroup", map[string]interface{}{"HealthCheckPath": "/login"})
+	has(t, tpl, "AWS::ElasticLoadBalancingV2::TargetGroup", map[string]interface{}{"HealthCheckPath": "/ui/login"})
 	count(t, tpl, "AWS::SecretsManager::Secret", 1)
 	has(t, tpl, "AWS::ECS::TaskDefinition", map[string]interface{}{
 		"ContainerDefinitions": arr(obj(map[string]interface{}{
 			"Name":    "dashboard",
-			"Command": arr("ui", "--addr", "0.0.0.0:8780"),
+			"Command": arr("mcp", "--http", "0.0.0.0:8780", "--ui"),
 			"Secrets": arr(obj(map[string]interface{}{"Name": "LOADGEN_MCP_TOKEN"})),
 			"Environment": assertions.Match_ArrayWith(arr(
 				obj(map[string]interface{}{"Name": "LOADGEN_ECS_STACK", "Value": "Perf"}),
@@ -494,7 +494,7 @@ func TestDashboard(t *testing.T) {
 		t.Error("a secret value in the template")
 	}
 	outs := template(t, tpl)["Outputs"].(map[string]any)
-	for _, k := range []string{OutputDashboardURL, OutputDashboardToken} {
+	for _, k := range []string{OutputDashboardURL, OutputDashboardToken, OutputDashboardMCP} {
 		if _, ok := outs[k]; !ok {
 			t.Errorf("output %s missing", k)
 		}
