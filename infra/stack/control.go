@@ -51,6 +51,12 @@ func (c control) grant(role awsiam.IRole) {
 				"StringEquals": map[string]interface{}{"iam:PassedToService": "ecs-tasks.amazonaws.com"},
 			},
 		},
+		// RunTask tags the tasks (run id, worker): tagging on create needs
+		// ecs:TagResource, confined to RunTask's own tagging.
+		{
+			Sid: jsii.String("TagWorkers"), Actions: jsii.Strings("ecs:TagResource"), Resources: &[]*string{taskArns},
+			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"ecs:CreateAction": "RunTask"}},
+		},
 		{Sid: jsii.String("FollowWorkers"), Actions: jsii.Strings("ecs:DescribeTasks", "ecs:StopTask"), Resources: &[]*string{taskArns}, Conditions: clusterCondition},
 		// ListTasks has no resource-level permission (AWS requires "*");
 		// the ecs:cluster condition confines it to this cluster.

@@ -201,6 +201,15 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("%s = %v, want ENABLED without NAT", OutputAssignPublicIP, v)
 	}
 
+	// The Lambda may tag the tasks it starts (RunTask with tags), only then.
+	has(t, tpl, "AWS::IAM::Policy", map[string]interface{}{
+		"PolicyDocument": obj(map[string]interface{}{
+			"Statement": assertions.Match_ArrayWith(arr(obj(map[string]interface{}{
+				"Action":    "ecs:TagResource",
+				"Condition": map[string]interface{}{"StringEquals": map[string]interface{}{"ecs:CreateAction": "RunTask"}},
+			}))),
+		}),
+	})
 	// No AWS managed policy on any role (the Lambda's role is explicit).
 	for id, r := range resources(t, tpl, "AWS::IAM::Role") {
 		if m, ok := r["Properties"].(map[string]any)["ManagedPolicyArns"]; ok {
