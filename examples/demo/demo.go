@@ -84,13 +84,19 @@ func Handler(opts Options) http.Handler {
 // in-flight requests until its context ends, then closes what is left.
 // Canceling ctx also closes the server.
 func Start(ctx context.Context, addr string, opts Options) (url string, stop func(context.Context) error, err error) {
+	return Serve(ctx, addr, Handler(opts))
+}
+
+// Serve serves h on addr in the background, as Start does for the demo
+// target's handler (the fake API's server uses it too).
+func Serve(ctx context.Context, addr string, h http.Handler) (url string, stop func(context.Context) error, err error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return "", nil, err
 	}
 	srv := &http.Server{
-		Handler:           Handler(opts),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}

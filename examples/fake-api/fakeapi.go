@@ -279,44 +279,9 @@ func Start(ctx context.Context, addr string, opts Options) (url string, stop fun
 	if err != nil {
 		return "", nil, fmt.Errorf("fake API options: %w", err)
 	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", addr)
+	url, stop, err = demo.Serve(ctx, addr, s)
 	if err != nil {
 		return "", nil, fmt.Errorf("fake API: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	unwatch := context.AfterFunc(ctx, func() { srv.Close() })
-	stop = func(sctx context.Context) error {
-		unwatch()
-		err := srv.Shutdown(sctx)
-		if err != nil {
-			srv.Close()
-		}
-		if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
-			err = serr
-		}
-		return err
-	}
-	return baseURL(ln.Addr()), stop, nil
-}
-
-// baseURL turns a listener address into a URL a client on this machine can
-// use: wildcard addresses become the loopback address.
-func baseURL(a net.Addr) string {
-	host, port := "127.0.0.1", ""
-	if ta, ok := a.(*net.TCPAddr); ok {
-		port = strconv.Itoa(ta.Port)
-		if ta.IP.To4() == nil && ta.IP.IsLoopback() {
-			host = "::1"
-		}
-	} else if _, p, err := net.SplitHostPort(a.String()); err == nil {
-		port = p
-	}
-	return "http://" + net.JoinHostPort(host, port)
+	return url, stop, nil
 }
