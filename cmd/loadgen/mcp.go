@@ -178,21 +178,10 @@ func serveMCPHTTP(ctx context.Context, srv *mcpserver.Server, addr, where string
 		defer closeUI()
 		fmt.Fprintf(stderr, "loadgen mcp: dashboard at http://%s%s\n", ln.Addr(), uiMount)
 	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	auth := "no token (loopback only)"
 	if token != "" {
 		auth = "bearer token required"
 	}
 	fmt.Fprintf(stderr, "loadgen mcp: streamable HTTP at http://%s/mcp (%s); artifacts in %s\n", ln.Addr(), auth, where)
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return exitWith(exitRuntime, err)
-	case <-ctx.Done():
-	}
-	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = hs.Shutdown(shut)
-	return nil
+	return serveUntilDone(ctx, ln, mux)
 }
