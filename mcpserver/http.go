@@ -62,7 +62,7 @@ func (s *Server) HTTPHandler(opts HTTPOptions) http.Handler {
 func CheckListen(addr, token string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("--http %q: want HOST:PORT such as 127.0.0.1:8765: %w", addr, err)
+		return fmt.Errorf("listen address %q: want HOST:PORT such as 127.0.0.1:8765: %w", addr, err)
 	}
 	if token != "" {
 		return nil
@@ -73,5 +73,5 @@ func CheckListen(addr, token string) error {
 	if a, err := netip.ParseAddr(host); err == nil && a.Unmap().IsLoopback() {
 		return nil
 	}
-	return errors.New("--http " + addr + ": not a loopback address, so a bearer token is required: set " + TokenEnv)
+	return errors.New("listen address " + addr + ": not a loopback address, so a bearer token is required: set " + TokenEnv)
 }
