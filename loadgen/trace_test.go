@@ -1,6 +1,10 @@
 package loadgen
 
-import "testing"
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
 
 func TestRedactURL(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
@@ -16,4 +20,25 @@ func TestRedactURL(t *testing.T) {
 			t.Errorf("redactURL(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// FuzzRedactURL: no panic, and a token's value never survives redaction.
+func FuzzRedactURL(f *testing.F) {
+	f.Add("http://h/x?a=b", "s3cr3tvalue")
+	f.Add("http://u:p@h/", "zzzzzzzz")
+	f.Fuzz(func(t *testing.T, u, secret string) {
+		_ = redactURL(u)
+		if len(secret) < 8 || strings.ContainsAny(secret, "&#%+= ") || strings.Contains(u, secret) {
+			return
+		}
+		in := strings.Split(u, "#")[0]
+		sep := "?"
+		if strings.Contains(in, "?") {
+			sep = "&"
+		}
+		out := redactURL(in + sep + "token=" + url.QueryEscape(secret))
+		if strings.Contains(out, secret) || strings.Contains(out, url.QueryEscape(secret)) {
+			t.Fatalf("redactURL kept the token: %q", out)
+		}
+	})
 }

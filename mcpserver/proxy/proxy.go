@@ -158,7 +158,7 @@ func CheckURL(raw string) (*url.URL, error) {
 func RegionOf(u *url.URL) string {
 	parts := strings.Split(u.Hostname(), ".")
 	for i, p := range parts {
-		if p == "lambda-url" && i+3 < len(parts) && parts[i+2] == "on" && parts[i+3] == "aws" {
+		if p == "lambda-url" && i >= 1 && i+3 == len(parts)-1 && parts[i+1] != "" && parts[i+2] == "on" && parts[i+3] == "aws" {
 			return parts[i+1]
 		}
 	}
