@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
@@ -69,7 +71,7 @@ func addService(stack awscdk.Stack, b base, s service, cloudMapName string) (aws
 		DeletionProtection:      jsii.Bool(false),
 		DropInvalidHeaderFields: jsii.Bool(true),
 	})
-	container := lower(s.id)
+	container := strings.ToLower(s.id)
 	props := &awsecspatterns.ApplicationLoadBalancedFargateServiceProps{
 		Cluster:            b.cluster,
 		LoadBalancer:       alb,
@@ -123,14 +125,4 @@ func addService(stack awscdk.Stack, b base, s service, cloudMapName string) (aws
 	suppress(alb, "AwsSolutions-ELB2", "Access logs of an internal "+s.name+" load balancer carry no information worth their bucket.")
 	suppress(svc.TaskDefinition(), "AwsSolutions-IAM5", "ecr:GetAuthorizationToken supports only Resource \"*\" (AWS requirement).", "Resource::*")
 	return svc, jsii.String("http://" + *alb.LoadBalancerDnsName())
-}
-
-func lower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }

@@ -281,7 +281,9 @@ func NewPerformanceTestingStack(scope constructs.Construct, id string, props *Pr
 	// blocks nothing: its name is generated, so a redeploy gets a new one,
 	// and the lifecycle rules below empty it within about 40 days.
 	var accessLogs awss3.Bucket
+	var accessLogsPrefix *string
 	if p.AccessLogs {
+		accessLogsPrefix = jsii.String("artifacts/")
 		accessLogs = awss3.NewBucket(stack, jsii.String("AccessLogs"), &awss3.BucketProps{
 			Encryption:        awss3.BucketEncryption_S3_MANAGED,
 			BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
@@ -296,7 +298,7 @@ func NewPerformanceTestingStack(scope constructs.Construct, id string, props *Pr
 	}
 	bucket := awss3.NewBucket(stack, jsii.String("Artifacts"), &awss3.BucketProps{
 		ServerAccessLogsBucket: accessLogs,
-		ServerAccessLogsPrefix: serverAccessLogsPrefix(accessLogs),
+		ServerAccessLogsPrefix: accessLogsPrefix,
 		Encryption:             awss3.BucketEncryption_S3_MANAGED,
 		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
 		EnforceSSL:             jsii.Bool(true),
@@ -490,15 +492,7 @@ func suppress(c constructs.IConstruct, id, reason string, appliesTo ...string) {
 	cdknag.NagSuppressions_AddResourceSuppressions(c, &[]*cdknag.NagPackSuppression{s}, jsii.Bool(true))
 }
 
-// serverAccessLogsPrefix is the artifacts bucket's access-log prefix when
-// access logs are on.
-func serverAccessLogsPrefix(logs awss3.Bucket) *string {
-	if logs == nil {
-		return nil
-	}
-	return jsii.String("artifacts/")
-}
-
+// dockerfile is the worker Dockerfile's path in WorkerImageDir.
 func (p Props) dockerfile() string {
 	if p.WorkerDockerfile == "" {
 		return "Dockerfile"
