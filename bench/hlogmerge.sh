@@ -234,32 +234,11 @@ commas() { echo "$1" | sed -E ':a; s/^([0-9]+)([0-9]{3})/\1,\2/; ta'; }
 } 2>&1 | sed "s|$ROOT/|./|g; s|$ROOT|.|g" | tee "$OUT"
 
 if ((UPDATE_RESULTS)); then
-	results=$ROOT/bench/RESULTS.md
-	section="## HDR log merge (distributed runs)"
-	[[ -f $results ]] || printf '# Benchmark results\n' >"$results"
-	grep -qxF "$section" "$results" || printf '\n%s\n' "$section" >>"$results"
-	awk -v f="$OUT" -v s="$section" '
-		BEGIN {
-			while ((getline line < f) > 0) {
-				if (line ~ /^\|/) table = table line "\n"; else body = body line "\n"
-			}
-			sub(/\n+$/, "\n", body)
-		}
-		$0 == s {
-			print; print ""
-			print "Written by `bench/hlogmerge.sh --update-results`: `loadgen merge` of the HDR logs (and two-row"
-			print "JTLs) of a generated distributed run (see `bench/hlogmerge.sh --help`). \"before\" is the previous"
-			print "implementation (whole files read, one library histogram per interval line), timed by the"
-			print "same script with `--before` on a loadgen binary built from it."
-			print ""
-			printf "%s", table; print ""
-			print "```"; printf "%s", body; print "```"; print ""
-			skipping = 1; next
-		}
-		skipping && /^## / { skipping = 0 }
-		!skipping { print }
-	' "$results" >"$results.tmp"
-	mv "$results.tmp" "$results"
-	note "updated bench/RESULTS.md"
+	update_results "## HDR log merge (distributed runs)" "$OUT" tables <<'EOF'
+Written by `bench/hlogmerge.sh --update-results`: `loadgen merge` of the HDR logs (and two-row
+JTLs) of a generated distributed run (see `bench/hlogmerge.sh --help`). "before" is the previous
+implementation (whole files read, one library histogram per interval line), timed by the
+same script with `--before` on a loadgen binary built from it.
+EOF
 fi
 grep -q '): PASS$' "$OUT"

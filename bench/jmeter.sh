@@ -537,26 +537,10 @@ report 2>&1 | sed "s|$ROOT/|./|g; s|$ROOT|.|g" | tee "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 
 if ((UPDATE_RESULTS)); then
-	results=$BENCH/RESULTS.md
-	heading="## JMeter 5.6.3 vs loadgen"
-	[[ -f $results ]] || printf '# Benchmark results\n' >"$results"
-	grep -qxF "$heading" "$results" || printf '\n%s\n' "$heading" >>"$results"
-	# Replace the section (up to the next "## " heading), keep the others.
-	awk -v f="$OUT" -v h="$heading" '
-		BEGIN { while ((getline line < f) > 0) body = body line "\n" }
-		$0 == h {
-			print; print ""
-			print "Written by `bench/jmeter.sh --update-results`: the same plan (closed loop, 50 VUs / threads,"
-			print "30 s, keep-alive GET of nginx'"'"'s 5-byte \"hello\") run by JMeter 5.6.3 non-GUI and by loadgen,"
-			print "each pinned to one core (CPU 1; nginx on CPU 0). JMeter runs with the stock `jmeter` script'"'"'s"
-			print "JVM flags (`-Xms1g -Xmx1g -XX:MaxMetaspaceSize=256m`, G1). See bench/README.md."
-			print ""
-			print "```"; printf "%s", body; print "```"; print ""
-			skipping = 1; next
-		}
-		skipping && /^## / { skipping = 0 }
-		!skipping { print }
-	' "$results" >"$results.tmp"
-	mv "$results.tmp" "$results"
-	note "updated bench/RESULTS.md"
+	update_results "## JMeter 5.6.3 vs loadgen" "$OUT" <<'EOF'
+Written by `bench/jmeter.sh --update-results`: the same plan (closed loop, 50 VUs / threads,
+30 s, keep-alive GET of nginx's 5-byte "hello") run by JMeter 5.6.3 non-GUI and by loadgen,
+each pinned to one core (CPU 1; nginx on CPU 0). JMeter runs with the stock `jmeter` script's
+JVM flags (`-Xms1g -Xmx1g -XX:MaxMetaspaceSize=256m`, G1). See bench/README.md.
+EOF
 fi

@@ -1,4 +1,4 @@
-# bench/lib.sh — helpers shared by bench/run.sh and bench/jmeter.sh: sourced,
+# bench/lib.sh — helpers shared by the bench/*.sh scripts: sourced,
 # not run. The caller sets ROOT, WORK, BIN, NGX, NGINX_PORT and SERVER_CPU
 # (and LOADGEN_BIN, optionally) before calling them; start_nginx sets
 # NGINX_PID and build_loadgen sets LOADGEN.
@@ -243,3 +243,39 @@ EOF
 	fi
 }
 
+
+# ---------------------------------------------------------------- results ---
+
+# update_results SECTION OUT [tables]: replaces SECTION (a "## " heading) of
+# bench/RESULTS.md, up to the next "## " heading, by the preamble read from
+# standard input and the report OUT in a code block; with "tables", OUT's
+# lines starting with "|" go before the block as a Markdown table. The other
+# sections stay; a missing file or section is created.
+update_results() {
+	local section=$1 out=$2 tables=${3:-} results=$ROOT/bench/RESULTS.md pre
+	pre=$(mktemp)
+	cat >"$pre"
+	[[ -f $results ]] || printf '# Benchmark results\n' >"$results"
+	grep -qxF "$section" "$results" || printf '\n%s\n' "$section" >>"$results"
+	awk -v f="$out" -v p="$pre" -v s="$section" -v tables="$tables" '
+		BEGIN {
+			while ((getline line < p) > 0) preamble = preamble line "\n"
+			while ((getline line < f) > 0) {
+				if (tables != "" && line ~ /^\|/) table = table line "\n"; else body = body line "\n"
+			}
+			sub(/\n+$/, "\n", body)
+		}
+		$0 == s {
+			print; print ""
+			printf "%s", preamble; print ""
+			if (table != "") { printf "%s", table; print "" }
+			print "```"; printf "%s", body; print "```"; print ""
+			skipping = 1; next
+		}
+		skipping && /^## / { skipping = 0 }
+		!skipping { print }
+	' "$results" >"$results.tmp"
+	mv "$results.tmp" "$results"
+	rm -f "$pre"
+	note "updated bench/RESULTS.md"
+}

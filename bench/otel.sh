@@ -225,31 +225,16 @@ median() { printf '%s\n' "$@" | grep -v n/a | sort -g | awk '{ v[NR] = $1 } END 
 } 2>&1 | sed "s|$ROOT/|./|g; s|$ROOT|.|g" | tee "$OUT"
 
 if ((UPDATE_RESULTS)); then
-	results=$ROOT/bench/RESULTS.md
-	section="## OpenTelemetry export overhead"
-	[[ -f $results ]] || printf '# Benchmark results\n' >"$results"
-	grep -qxF "$section" "$results" || printf '\n%s\n' "$section" >>"$results"
-	awk -v f="$OUT" -v s="$section" '
-		BEGIN { while ((getline line < f) > 0) body = body line "\n" }
-		$0 == s {
-			print; print ""
-			print "Written by `bench/otel.sh --update-results` (see `bench/otel.sh --help`): the closed loop of"
-			print "`bench/run.sh` section 1 with live telemetry off and on — OTLP/HTTP export to the OpenTelemetry"
-			print "Collector'"'"'s otlpreceiver, a Prometheus `/metrics` endpoint scraped every second and 0.1 % of"
-			print "the requests traced. Metrics are aggregated per interval by the engine (two bucket counts per"
-			print "request on the recorder goroutine), never recorded per request into the SDK: that part costs"
-			print "16 ns and no allocation per request (`go test -run X -bench LiveMetricsAdd ./loadgen`). Single"
-			print "runs on these VMs vary by about ±10 % even with the machine otherwise idle, so the result is the"
-			print "median of the on/off ratios of back-to-back pairs. Reproduce with"
-			print "`bench/otel.sh --wait-idle --runs 15 --seconds 5 --update-results` (about 4 minutes)."
-			print ""
-			print "```"; printf "%s", body; print "```"; print ""
-			skipping = 1; next
-		}
-		skipping && /^## / { skipping = 0 }
-		!skipping { print }
-	' "$results" >"$results.tmp"
-	mv "$results.tmp" "$results"
-	note "updated bench/RESULTS.md"
+	update_results "## OpenTelemetry export overhead" "$OUT" <<'EOF'
+Written by `bench/otel.sh --update-results` (see `bench/otel.sh --help`): the closed loop of
+`bench/run.sh` section 1 with live telemetry off and on — OTLP/HTTP export to the OpenTelemetry
+Collector's otlpreceiver, a Prometheus `/metrics` endpoint scraped every second and 0.1 % of
+the requests traced. Metrics are aggregated per interval by the engine (two bucket counts per
+request on the recorder goroutine), never recorded per request into the SDK: that part costs
+16 ns and no allocation per request (`go test -run X -bench LiveMetricsAdd ./loadgen`). Single
+runs on these VMs vary by about ±10 % even with the machine otherwise idle, so the result is the
+median of the on/off ratios of back-to-back pairs. Reproduce with
+`bench/otel.sh --wait-idle --runs 15 --seconds 5 --update-results` (about 4 minutes).
+EOF
 fi
 grep -q ': PASS$' "$OUT"

@@ -528,19 +528,5 @@ main_sections 2>&1 | sed "s|$ROOT/|./|g; s|$ROOT|.|g" | tee "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 
 if ((UPDATE_RESULTS)); then
-	results=$BENCH/RESULTS.md
-	[[ -f $results ]] || printf '# Benchmark results\n\n## Latest run\n' >"$results"
-	grep -q '^## Latest run' "$results" || printf '\n## Latest run\n' >>"$results"
-	awk -v f="$OUT" '
-		BEGIN { while ((getline line < f) > 0) body = body line "\n" }
-		/^## Latest run/ {
-			print; print ""; print "Written by `bench/run.sh --update-results`."; print ""
-			print "```"; printf "%s", body; print "```"; print ""
-			skipping = 1; next
-		}
-		skipping && /^## / { skipping = 0 }
-		!skipping { print }
-	' "$results" >"$results.tmp"
-	mv "$results.tmp" "$results"
-	note "updated bench/RESULTS.md"
+	update_results "## Latest run" "$OUT" <<<'Written by `bench/run.sh --update-results`.'
 fi
