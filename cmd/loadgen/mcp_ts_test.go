@@ -206,16 +206,23 @@ func (l *lockedBuffer) String() string {
 var mcpHTTPLine = regexp.MustCompile(`loadgen mcp: streamable HTTP at (http://\S+/mcp) `)
 
 // startMCPHTTP starts `loadgen mcp --http 127.0.0.1:0` with the token and
-// returns its endpoint URL, read from the line it prints on stderr. The
-// server is stopped with SIGTERM (and waited for) when the test ends.
+// returns its endpoint URL, read from the line it prints on stderr.
 func startMCPHTTP(t *testing.T, token string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"mcp", "--http", "127.0.0.1:0"}, args...)...)
-	cmd.Env = childEnv(map[string]string{"LOADGEN_MCP_TOKEN": token})
+	return startServer(t, map[string]string{"LOADGEN_MCP_TOKEN": token}, mcpHTTPLine, append([]string{"mcp", "--http", "127.0.0.1:0"}, args...)...)
+}
+
+// startServer starts the binary with args and env (see childEnv), waits
+// for the line matching line on stderr and returns its first group. The
+// server must still run when the test ends; it is then stopped with
+// SIGTERM and must exit 0.
+func startServer(t *testing.T, env map[string]string, line *regexp.Regexp, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = childEnv(env)
 	logs := &lockedBuffer{}
 	pr, pw := io.Pipe()
-	cmd.Stderr = pw
-	cmd.Stdout = logs
+	cmd.Stderr, cmd.Stdout = pw, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -225,26 +232,26 @@ func startMCPHTTP(t *testing.T, token string, args ...string) string {
 		pw.Close()
 		exited <- err
 	}()
-	urls := make(chan string, 1)
+	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
-			line := sc.Text()
-			_, _ = logs.Write([]byte(line + "\n"))
-			if m := mcpHTTPLine.FindStringSubmatch(line); m != nil {
+			_, _ = logs.Write([]byte(sc.Text() + "\n"))
+			if m := line.FindStringSubmatch(sc.Text()); m != nil {
 				select {
-				case urls <- m[1]:
+				case found <- m[1]:
 				default:
 				}
 			}
 		}
 		_, _ = io.Copy(logs, pr) // a line too long for the scanner
 	}()
+	name := "loadgen " + args[0]
 	t.Cleanup(func() {
 		select {
 		case err := <-exited:
-			t.Errorf("loadgen mcp --http ended early: %v\n%s", err, logs.String())
+			t.Errorf("%s ended early: %v\n%s", name, err, logs.String())
 			return
 		default:
 		}
@@ -252,25 +259,25 @@ func startMCPHTTP(t *testing.T, token string, args ...string) string {
 		select {
 		case err := <-exited:
 			if err != nil {
-				t.Errorf("loadgen mcp --http after SIGTERM: %v\n%s", err, logs.String())
+				t.Errorf("%s after SIGTERM: %v\n%s", name, err, logs.String())
 			}
 		case <-time.After(15 * time.Second):
 			_ = cmd.Process.Kill()
 			<-exited
-			t.Errorf("loadgen mcp --http did not stop within 15s of SIGTERM\n%s", logs.String())
+			t.Errorf("%s did not stop within 15s of SIGTERM\n%s", name, logs.String())
 		}
 		if t.Failed() {
-			t.Logf("loadgen mcp --http stderr:\n%s", logs.String())
+			t.Logf("%s stderr:\n%s", name, logs.String())
 		}
 	})
 	select {
-	case u := <-urls:
+	case u := <-found:
 		return u
 	case err := <-exited:
 		exited <- err // for the cleanup
-		t.Fatalf("loadgen mcp --http exited before serving: %v\n%s", err, logs.String())
+		t.Fatalf("%s exited before serving: %v\n%s", name, err, logs.String())
 	case <-time.After(30 * time.Second):
-		t.Fatalf("loadgen mcp --http printed no address within 30s\n%s", logs.String())
+		t.Fatalf("%s printed no address within 30s\n%s", name, logs.String())
 	}
 	return ""
 }

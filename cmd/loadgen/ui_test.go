@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -20,64 +18,6 @@ var (
 	mcpUILine = regexp.MustCompile(`loadgen mcp: dashboard at (http://\S+/ui/)`)
 	csrfInUI  = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
 )
-
-// startServer starts the binary with args and env (see childEnv), waits
-// for the line matching line on stderr and returns its first group. The
-// process is stopped with SIGTERM, and must exit 0, when the test ends.
-func startServer(t *testing.T, env map[string]string, line *regexp.Regexp, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = childEnv(env)
-	logs := &lockedBuffer{}
-	pr, pw := io.Pipe()
-	cmd.Stderr, cmd.Stdout = pw, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() {
-		err := cmd.Wait()
-		pw.Close()
-		exited <- err
-	}()
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			_, _ = logs.Write([]byte(sc.Text() + "\n"))
-			if m := line.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
-			}
-		}
-		_, _ = io.Copy(logs, pr)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("loadgen %s after SIGTERM: %v\n%s", args[0], err, logs.String())
-			}
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-			t.Errorf("loadgen %s did not stop within 15s of SIGTERM\n%s", args[0], logs.String())
-		}
-	})
-	select {
-	case u := <-found:
-		return u
-	case err := <-exited:
-		exited <- err
-		t.Fatalf("loadgen %s exited before serving: %v\n%s", args[0], err, logs.String())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("loadgen %s printed no address within 30s\n%s", args[0], logs.String())
-	}
-	return ""
-}
 
 // uiRequest is one request to a served dashboard and what must come back.
 type uiRequest struct {
