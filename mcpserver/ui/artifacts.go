@@ -357,18 +357,27 @@ type viewData struct {
 	Report    bool
 }
 
-// viewPage shows one artifact: JSON pretty-printed, text as is (escaped
-// by the template), binary files as a download link only.
-func (d *Dashboard) viewPage(w http.ResponseWriter, r *http.Request) {
-	session, name := r.PathValue("session"), r.PathValue("name")
+// statArtifact checks the request's session and artifact name and stats
+// the object; on an error it has answered and ok is false.
+func (d *Dashboard) statArtifact(w http.ResponseWriter, r *http.Request) (session, name, key string, obj store.Object, ok bool) {
+	session, name = r.PathValue("session"), r.PathValue("name")
 	key, err := artifactKey(session, name)
 	if err != nil {
 		d.fail(w, r, http.StatusBadRequest, err)
-		return
+		return "", "", "", obj, false
 	}
-	obj, err := d.store.Stat(r.Context(), key)
-	if err != nil {
+	if obj, err = d.store.Stat(r.Context(), key); err != nil {
 		d.storeErr(w, r, err)
+		return "", "", "", obj, false
+	}
+	return session, name, key, obj, true
+}
+
+// viewPage shows one artifact: JSON pretty-printed, text as is (escaped
+// by the template), binary files as a download link only.
+func (d *Dashboard) viewPage(w http.ResponseWriter, r *http.Request) {
+	session, name, _, obj, ok := d.statArtifact(w, r)
+	if !ok {
 		return
 	}
 	b, truncated, err := d.read(r, session, name, maxViewBytes)
@@ -428,15 +437,8 @@ func contentType(name string) string {
 // download streams an artifact as an attachment. The response is
 // sandboxed, so that even an HTML file opened from it runs nothing.
 func (d *Dashboard) download(w http.ResponseWriter, r *http.Request) {
-	session, name := r.PathValue("session"), r.PathValue("name")
-	key, err := artifactKey(session, name)
-	if err != nil {
-		d.fail(w, r, http.StatusBadRequest, err)
-		return
-	}
-	obj, err := d.store.Stat(r.Context(), key)
-	if err != nil {
-		d.storeErr(w, r, err)
+	_, name, key, obj, ok := d.statArtifact(w, r)
+	if !ok {
 		return
 	}
 	rc, err := d.store.Get(r.Context(), key)
